@@ -1,0 +1,44 @@
+//===- OpUtils.h - helpers shared by the deepc op families ------*- C++ -*-===//
+//
+// Private to lib/Dialect/Deepc/IR: small accessors and shape checks used by
+// the verifiers of more than one op family.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DEEPC_LIB_DIALECT_DEEPC_IR_OPUTILS_H
+#define DEEPC_LIB_DIALECT_DEEPC_IR_OPUTILS_H
+
+#include "deepc/Support/ShapeUtils.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Operation.h"
+
+namespace mlir::deepc {
+
+inline constexpr int64_t kDynamic = ShapedType::kDynamic;
+
+/// The shape of a ranked tensor value.
+inline ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+/// The element type of a ranked tensor value.
+inline Type elementTypeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+/// Checks that `value` (when present) has the shape `expected`, naming the
+/// layout the user should have used, for example "[num_experts, hidden]".
+inline LogicalResult expectShape(Operation *op, Value value, StringRef name,
+                                 ArrayRef<int64_t> expected,
+                                 StringRef layout) {
+  if (!value || shapesCompatible(shapeOf(value), expected))
+    return success();
+  return op->emitOpError() << name << " must have shape " << layout << " = "
+                           << formatShape(expected) << ", got "
+                           << formatShape(shapeOf(value));
+}
+
+} // namespace mlir::deepc
+
+#endif // DEEPC_LIB_DIALECT_DEEPC_IR_OPUTILS_H
