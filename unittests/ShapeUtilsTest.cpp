@@ -3,7 +3,6 @@
 #include "deepc/Support/ShapeUtils.h"
 
 #include "mlir/IR/BuiltinTypes.h"
-#include "mlir/IR/MLIRContext.h"
 
 #include "gtest/gtest.h"
 
@@ -67,22 +66,6 @@ TEST(ShapeUtils, ElementCountAndCeilDiv) {
   EXPECT_EQ(ceilDivDim(257, 128), 3);
   EXPECT_EQ(ceilDivDim(256, 128), 2);
   EXPECT_EQ(ceilDivDim(kDyn, 128), kDyn);
-}
-
-TEST(ShapeUtils, CompatibleResultTypesAllowRefinementNotContradiction) {
-  MLIRContext context;
-  Type f32 = FloatType::getF32(&context);
-  Type f16 = FloatType::getF16(&context);
-  Type dyn = RankedTensorType::get({kDyn, 64}, f32);
-  Type fixed = RankedTensorType::get({8, 64}, f32);
-  Type other = RankedTensorType::get({8, 32}, f32);
-  Type half = RankedTensorType::get({8, 64}, f16);
-  Type rank3 = RankedTensorType::get({1, 8, 64}, f32);
-  EXPECT_TRUE(areCompatibleResultTypes(TypeRange{dyn}, TypeRange{fixed}));
-  EXPECT_TRUE(areCompatibleResultTypes(TypeRange{fixed}, TypeRange{dyn}));
-  EXPECT_FALSE(areCompatibleResultTypes(TypeRange{fixed}, TypeRange{other}));
-  EXPECT_FALSE(areCompatibleResultTypes(TypeRange{fixed}, TypeRange{half}));
-  EXPECT_FALSE(areCompatibleResultTypes(TypeRange{fixed}, TypeRange{rank3}));
 }
 
 } // namespace

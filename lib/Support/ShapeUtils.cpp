@@ -94,22 +94,4 @@ int64_t ceilDivDim(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
 
-bool areCompatibleResultTypes(TypeRange inferred, TypeRange declared) {
-  if (inferred.size() != declared.size())
-    return false;
-  for (auto [a, b] : llvm::zip(inferred, declared)) {
-    if (a == b)
-      continue;
-    auto ta = dyn_cast<RankedTensorType>(a);
-    auto tb = dyn_cast<RankedTensorType>(b);
-    if (!ta || !tb || ta.getElementType() != tb.getElementType() ||
-        ta.getRank() != tb.getRank())
-      return false;
-    for (auto [da, db] : llvm::zip(ta.getShape(), tb.getShape()))
-      if (!dimsCompatible(da, db))
-        return false;
-  }
-  return true;
-}
-
 } // namespace mlir::deepc

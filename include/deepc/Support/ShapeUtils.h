@@ -9,7 +9,6 @@
 #ifndef DEEPC_SUPPORT_SHAPEUTILS_H
 #define DEEPC_SUPPORT_SHAPEUTILS_H
 
-#include "mlir/IR/TypeRange.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -51,11 +50,6 @@ std::optional<int64_t> staticElementCount(ArrayRef<int64_t> shape);
 
 /// ceil(a / b) for a >= 0 and b > 0, passing kDynamic through.
 int64_t ceilDivDim(int64_t a, int64_t b);
-
-/// Whether inferred and declared result types agree: same element types, and
-/// ranked tensor shapes equal wherever both are static. Lets a declared type
-/// be more (or less) refined than the inferred one.
-bool areCompatibleResultTypes(TypeRange inferred, TypeRange declared);
 
 } // namespace mlir::deepc
 

@@ -7,14 +7,22 @@
 
 #include "mlir/Pass/Pass.h"
 
-namespace mlir::deepc {
+namespace mlir {
+class RewritePatternSet;
+
+namespace deepc {
 
 #define GEN_PASS_DECL
 #include "deepc/Transforms/Passes.h.inc"
 
+/// Adds the pattern that rewrites a deepc.moe with separate w_gate and w_up
+/// into one with a fused w_gate_up.
+void populateFuseExpertGateUpPatterns(RewritePatternSet &patterns);
+
 #define GEN_PASS_REGISTRATION
 #include "deepc/Transforms/Passes.h.inc"
 
-} // namespace mlir::deepc
+} // namespace deepc
+} // namespace mlir
 
 #endif // DEEPC_TRANSFORMS_PASSES_H

@@ -5,21 +5,29 @@
 
 include "mlir/Pass/PassBase.td"
 
-def DeepcRefineTypesPass : Pass<"deepc-refine-types"> {
-  let summary = "make result types as static as the operands allow";
+def DeepcFuseExpertGateUpPass : Pass<"deepc-fuse-expert-gate-up"> {
+  let summary = "stack each MoE layer's gate and up expert weights into one";
   let description = [{
-    Importers and legalization often produce `?` dimensions that the operands
-    already pin down (for example a broadcast of `?x64` with `8x64`). This
-    pass walks the IR in order and replaces each deepc result type with the
-    one its op infers, when the inferred type is strictly more static and
-    every user of the result re-infers its own types (so no user's verifier
-    depends on the old type). Refinements cascade in one walk.
+    A gated expert computes `act(x·w_gateᵀ) ⊙ (x·w_upᵀ)`. Both products read
+    the same tokens, so the expert kernels run them as one GEMM of width
+    `2 · intermediate` over `w_gate_up = concat(w_gate, w_up)` and apply the
+    activation and product in its epilogue. This pass rewrites every
+    `deepc.moe` that has separate `w_gate` and `w_up` to the fused form.
+    Layers that are already fused, or not gated, are left alone.
 
     Before:
     ```mlir
-    %0 = deepc.add %a, %b : tensor<?x64xf32>, tensor<8x64xf32>  // -> ?x64?
+    %y = deepc.moe %x, %r : tensor<?x64xf32>, tensor<8x64xf32>
+        gate(%g : tensor<8x128x64xf32>) up(%u : tensor<8x128x64xf32>)
+        down(%d : tensor<8x64x128xf32>) {top_k = 2 : i64}
     ```
-    A result declared `tensor<?x64xf32>` becomes `tensor<8x64xf32>`.
+    After:
+    ```mlir
+    %gu = deepc.concat %g, %u axis = 1 : tensor<8x128x64xf32>, tensor<8x128x64xf32>
+    %y = deepc.moe %x, %r : tensor<?x64xf32>, tensor<8x64xf32>
+        gate_up(%gu : tensor<8x256x64xf32>)
+        down(%d : tensor<8x64x128xf32>) {top_k = 2 : i64}
+    ```
   }];
   let dependentDialects = ["::mlir::deepc::DeepcDialect"];
 }

@@ -4,6 +4,7 @@
 #include "OpUtils.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::deepc;
@@ -23,9 +24,22 @@ static LogicalResult checkGroupSize(std::optional<Location> loc,
   return success();
 }
 
-/// Multiplies a dimension by the group size, keeping it dynamic if it was.
-static int64_t scaleDim(int64_t dim, int64_t groupSize) {
-  return dim == kDynamic ? kDynamic : dim * groupSize;
+/// Multiplies dimension `axis` of `shape` by the group size, keeping it
+/// dynamic if it was. Fails when the product does not fit in int64_t, which
+/// would otherwise wrap to a negative extent (or to kDynamic).
+static LogicalResult scaleDim(std::optional<Location> loc, StringRef opName,
+                             SmallVectorImpl<int64_t> &shape, int64_t axis,
+                             int64_t groupSize) {
+  int64_t &dim = shape[axis];
+  if (dim == kDynamic)
+    return success();
+  int64_t product;
+  if (llvm::MulOverflow(dim, groupSize, product))
+    return emitOptionalError(loc, "'", opName, "' op dimension ", axis,
+                             " of size ", dim, " times group_size ", groupSize,
+                             " overflows int64");
+  dim = product;
+  return success();
 }
 
 LogicalResult AllReduceOp::verify() {
@@ -36,6 +50,9 @@ LogicalResult AllGatherOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRankedOperands(loc, getOperationName(),
+                                 adaptor.getOperands())))
+    return failure();
   SmallVector<int64_t> shape(shapeOf(adaptor.getInput()));
   if (failed(checkGroupSize(loc, getOperationName(), adaptor.getGroupSize())))
     return failure();
@@ -44,7 +61,9 @@ LogicalResult AllGatherOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "'deepc.all_gather' op axis ",
                              adaptor.getAxis(), " is out of range for rank ",
                              shape.size());
-  shape[*axis] = scaleDim(shape[*axis], adaptor.getGroupSize());
+  if (failed(scaleDim(loc, getOperationName(), shape, *axis,
+                      adaptor.getGroupSize())))
+    return failure();
   inferred.push_back(
       RankedTensorType::get(shape, elementTypeOf(adaptor.getInput())));
   return success();
@@ -54,6 +73,9 @@ LogicalResult AllToAllOp::inferReturnTypes(MLIRContext *,
                                            std::optional<Location> loc,
                                            Adaptor adaptor,
                                            SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRankedOperands(loc, getOperationName(),
+                                 adaptor.getOperands())))
+    return failure();
   SmallVector<int64_t> shape(shapeOf(adaptor.getInput()));
   int64_t groupSize = adaptor.getGroupSize();
   if (failed(checkGroupSize(loc, getOperationName(), groupSize)))
@@ -62,11 +84,14 @@ LogicalResult AllToAllOp::inferReturnTypes(MLIRContext *,
       normalizeAxis(adaptor.getSplitAxis(), shape.size());
   std::optional<int64_t> concat =
       normalizeAxis(adaptor.getConcatAxis(), shape.size());
-  if (!split || !concat)
-    return emitOptionalError(loc, "'deepc.all_to_all' op split_axis (",
-                             adaptor.getSplitAxis(), ") and concat_axis (",
+  if (!split)
+    return emitOptionalError(loc, "'deepc.all_to_all' op split_axis ",
+                             adaptor.getSplitAxis(),
+                             " is out of range for rank ", shape.size());
+  if (!concat)
+    return emitOptionalError(loc, "'deepc.all_to_all' op concat_axis ",
                              adaptor.getConcatAxis(),
-                             ") must be in range for rank ", shape.size());
+                             " is out of range for rank ", shape.size());
   int64_t &splitDim = shape[*split];
   if (splitDim != kDynamic && splitDim % groupSize != 0)
     return emitOptionalError(loc, "'deepc.all_to_all' op split dimension ",
@@ -75,7 +100,8 @@ LogicalResult AllToAllOp::inferReturnTypes(MLIRContext *,
                              " does not divide");
   if (splitDim != kDynamic)
     splitDim /= groupSize;
-  shape[*concat] = scaleDim(shape[*concat], groupSize);
+  if (failed(scaleDim(loc, getOperationName(), shape, *concat, groupSize)))
+    return failure();
   inferred.push_back(
       RankedTensorType::get(shape, elementTypeOf(adaptor.getInput())));
   return success();

@@ -324,6 +324,9 @@ OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
 LogicalResult SelectOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRankedOperands(loc, getOperationName(),
+                                 adaptor.getOperands())))
+    return failure();
   return inferBroadcastResult(
       loc, getOperationName(),
       {adaptor.getCond(), adaptor.getTrueValue(), adaptor.getFalseValue()},
@@ -347,6 +350,9 @@ OpFoldResult SelectOp::fold(FoldAdaptor adaptor) {
 LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRankedOperands(loc, getOperationName(),
+                                 adaptor.getOperands())))
+    return failure();
   ArrayRef<int64_t> lhs = shapeOf(adaptor.getLhs());
   ArrayRef<int64_t> rhs = shapeOf(adaptor.getRhs());
   if (lhs.size() < 2 || rhs.size() < 2)
@@ -453,6 +459,9 @@ template <typename ReduceOp>
 static LogicalResult inferReduction(std::optional<Location> loc,
                                     typename ReduceOp::Adaptor adaptor,
                                     SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRankedOperands(loc, ReduceOp::getOperationName(),
+                                 adaptor.getOperands())))
+    return failure();
   ArrayRef<int64_t> shape = shapeOf(adaptor.getInput());
   FailureOr<SmallVector<int64_t>> axes =
       normalizeReductionAxes(loc, ReduceOp::getOperationName(),
@@ -506,6 +515,9 @@ LogicalResult ArgMaxOp::inferReturnTypes(MLIRContext *context,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRankedOperands(loc, getOperationName(),
+                                 adaptor.getOperands())))
+    return failure();
   ArrayRef<int64_t> shape = shapeOf(adaptor.getInput());
   std::optional<int64_t> axis = normalizeAxis(adaptor.getAxis(), shape.size());
   if (!axis)
@@ -550,6 +562,9 @@ OpFoldResult SoftmaxOp::fold(FoldAdaptor) {
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRankedOperands(loc, getOperationName(),
+                                 adaptor.getOperands())))
+    return failure();
   ArrayRef<int64_t> data = shapeOf(adaptor.getData());
   ArrayRef<int64_t> indices = shapeOf(adaptor.getIndices());
   if (data.empty())
@@ -654,6 +669,9 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
 LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRankedOperands(loc, getOperationName(),
+                                 adaptor.getOperands())))
+    return failure();
   ArrayRef<int64_t> shape = shapeOf(adaptor.getInput());
   ArrayRef<int64_t> perm = adaptor.getPermutation();
   SmallVector<bool> seen(shape.size(), false);
@@ -713,6 +731,9 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
 LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRankedOperands(loc, getOperationName(),
+                                 adaptor.getOperands())))
+    return failure();
   ValueRange inputs = adaptor.getInputs();
   if (inputs.empty())
     return emitOptionalError(loc, "'deepc.concat' op needs at least one input");
@@ -782,6 +803,9 @@ static int64_t sliceExtent(int64_t dim, int64_t start, int64_t end,
 LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRankedOperands(loc, getOperationName(),
+                                 adaptor.getOperands())))
+    return failure();
   SmallVector<int64_t> result(shapeOf(adaptor.getInput()));
   ArrayRef<int64_t> axes = adaptor.getAxes(), starts = adaptor.getStarts(),
                     ends = adaptor.getEnds(), steps = adaptor.getSteps();
@@ -876,9 +900,19 @@ bool isLosslessConversion(Type from, Type to) {
     auto t = dyn_cast<FloatType>(to);
     if (!t)
       return false;
-    return APFloat::isRepresentableAsNormalIn(f.getFloatSemantics(),
-                                              t.getFloatSemantics()) ||
-           f == t;
+    // Every value of `from`, subnormals included, fits when `to` has at least
+    // its precision, its largest exponent and its smallest subnormal.
+    const llvm::fltSemantics &src = f.getFloatSemantics();
+    const llvm::fltSemantics &dst = t.getFloatSemantics();
+    auto smallestExponent = [](const llvm::fltSemantics &sem) {
+      return APFloat::semanticsMinExponent(sem) -
+             static_cast<int>(APFloat::semanticsPrecision(sem));
+    };
+    return APFloat::semanticsPrecision(dst) >=
+               APFloat::semanticsPrecision(src) &&
+           APFloat::semanticsMaxExponent(dst) >=
+               APFloat::semanticsMaxExponent(src) &&
+           smallestExponent(dst) <= smallestExponent(src);
   }
   if (auto f = dyn_cast<IntegerType>(from)) {
     // Widening then truncating restores every bit pattern.

@@ -10,6 +10,7 @@
 #include "OpUtils.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/Support/Format.h"
 
 #include <cmath>
 
@@ -22,6 +23,18 @@ void DeepcDialect::registerNNOps() {
 #include "deepc/Dialect/Deepc/IR/DeepcNNOps.cpp.inc"
       >();
 }
+
+/// Formats a float attribute's value for a message as the user would write
+/// it (`-1`, `1e-05`, `nan`, `inf`), not as raw_ostream's `-1.000000e+00`.
+static std::string formatFloat(float value) {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%g", value);
+  return text;
+}
+
+/// The first static one of two extents that must agree, so that a check
+/// against it still catches a mismatch when one side is dynamic.
+static int64_t staticOf(int64_t a, int64_t b) { return a != kDynamic ? a : b; }
 
 //===----------------------------------------------------------------------===//
 // Norms
@@ -54,7 +67,7 @@ static LogicalResult verifyNorm(Operation *op, Value input, float epsilon) {
                            "dimension is normalized");
   if (!(epsilon >= 0) || std::isinf(epsilon))
     return op->emitOpError("epsilon (")
-           << epsilon << ") must be finite and non-negative";
+           << formatFloat(epsilon) << ") must be finite and non-negative";
   return success();
 }
 
@@ -90,9 +103,20 @@ LogicalResult RotaryOp::verify() {
            << getRotaryDim() << ") must be non-negative (0 means all channels)";
   int64_t headDim = input.back();
   int64_t rotaryDim = getEffectiveRotaryDim();
-  if (rotaryDim != kDynamic && rotaryDim % 2 != 0)
+  // With rotary_dim = 0 the rotated width is the head dimension, which the
+  // user did not write as rotary_dim: name it as what it is.
+  std::string rotated =
+      getRotaryDim() == 0
+          ? "rotating all " + formatDim(headDim) + " channels (rotary_dim = 0)"
+          : "rotary_dim " + std::to_string(rotaryDim);
+  if (rotaryDim != kDynamic && rotaryDim % 2 != 0) {
+    if (getRotaryDim() == 0)
+      return emitOpError("the head dimension (")
+             << headDim << ") must be even to rotate all channels "
+             << "(rotary_dim = 0): channels rotate in pairs";
     return emitOpError("rotary_dim (")
            << rotaryDim << ") must be even: channels rotate in pairs";
+  }
   if (rotaryDim != kDynamic && headDim != kDynamic && rotaryDim > headDim)
     return emitOpError("rotary_dim (")
            << rotaryDim << ") exceeds the head dimension (" << headDim << ")";
@@ -102,8 +126,8 @@ LogicalResult RotaryOp::verify() {
   int64_t pairs = rotaryDim == kDynamic ? kDynamic : rotaryDim / 2;
   if (!dimsCompatible(table.back(), pairs))
     return emitOpError("cos and sin have ")
-           << formatDim(table.back()) << " angles per position but rotary_dim "
-           << rotaryDim << " needs " << pairs << " (one per rotated pair)";
+           << formatDim(table.back()) << " angles per position but "
+           << rotated << " needs " << pairs << " (one per rotated pair)";
   if (!isBroadcastableTo(table.drop_back(), input.drop_back()))
     return emitOpError("cos and sin of shape ")
            << formatShape(table)
@@ -120,6 +144,9 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRankedOperands(loc, getOperationName(),
+                                 adaptor.getOperands())))
+    return failure();
   ArrayRef<int64_t> q = shapeOf(adaptor.getQ());
   ArrayRef<int64_t> v = shapeOf(adaptor.getV());
   if (q.size() != 4 || v.size() != 4)
@@ -136,7 +163,8 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
 float AttentionOp::getEffectiveScale() {
   if (std::optional<float> scale = getScale())
     return *scale;
-  int64_t headDim = shapeOf(getQ()).back();
+  // The verifier guarantees q's or k's head dimension is static.
+  int64_t headDim = staticOf(shapeOf(getQ()).back(), shapeOf(getK()).back());
   assert(headDim != kDynamic && "default scale needs a static head_dim");
   return 1.0f / std::sqrt(static_cast<float>(headDim));
 }
@@ -179,12 +207,25 @@ LogicalResult AttentionOp::verify() {
            << formatDim(q[3]) << " and " << formatDim(k[3])
            << "): scores are dot products of query and key heads";
 
-  if (std::optional<float> scale = getScale())
+  // Extents several operands share, taken from whichever states them, so
+  // that gate and mask are checked even where q leaves them dynamic.
+  int64_t batch = staticOf(q[0], staticOf(k[0], v[0]));
+  int64_t kvSeq = staticOf(k[2], v[2]);
+  int64_t headDim = staticOf(q[3], k[3]);
+
+  if (std::optional<float> scale = getScale()) {
     if (!(*scale > 0) || std::isinf(*scale))
-      return emitOpError("scale (") << *scale << ") must be finite and positive";
+      return emitOpError("scale (")
+             << formatFloat(*scale) << ") must be finite and positive";
+  } else if (headDim == kDynamic) {
+    return emitOpError("needs a static head dimension (q or k dimension 3) "
+                       "or an explicit scale: the default scale is "
+                       "1/sqrt(head_dim)");
+  }
   if (!(getSoftcap() >= 0) || std::isinf(getSoftcap()))
     return emitOpError("softcap (")
-           << getSoftcap() << ") must be finite and non-negative (0 = off)";
+           << formatFloat(getSoftcap())
+           << ") must be finite and non-negative (0 = off)";
   for (auto [name, bound] : {std::pair{"window_left", getWindowLeft()},
                              std::pair{"window_right", getWindowRight()}})
     if (bound < -1)
@@ -198,20 +239,26 @@ LogicalResult AttentionOp::verify() {
   if (Value gate = getGate()) {
     ArrayRef<int64_t> g = shapeOf(gate);
     bool ok = g.size() == 3 && dimsCompatible(g[0], heads) &&
-              dimsCompatible(g[1], q[3]) &&
-              (g[2] == 1 || dimsCompatible(g[2], k[2]));
+              dimsCompatible(g[1], headDim) &&
+              (g[2] == 1 || dimsCompatible(g[2], kvSeq));
     if (!ok)
       return emitOpError("gate must have shape [num_heads, head_dim, 1] (one "
                          "gate per query) or [num_heads, head_dim, kv_seq] "
                          "(one per query/key pair) = ")
-             << heads << "x" << formatDim(q[3]) << "x(1 or "
-             << formatDim(k[2]) << "), got " << formatShape(g);
+             << heads << "x" << formatDim(headDim) << "x(1 or "
+             << formatDim(kvSeq) << "), got " << formatShape(g);
   }
   if (Value sinks = getSinks())
     if (failed(expectShape(*this, sinks, "sinks", {heads}, "[num_heads]")))
       return failure();
   if (Value mask = getMask()) {
-    SmallVector<int64_t> scores = {q[0], heads, q[2], k[2]};
+    // An additive mask is in the scores' type; a boolean one is i1.
+    Type maskType = elementTypeOf(mask), qType = elementTypeOf(getQ());
+    if (!maskType.isInteger(1) && maskType != qType)
+      return emitOpError("mask element type ")
+             << maskType << " must be i1 (keep/drop) or the query's " << qType
+             << " (added to the scores)";
+    SmallVector<int64_t> scores = {batch, heads, q[2], kvSeq};
     if (!isBroadcastableTo(shapeOf(mask), scores))
       return emitOpError("mask of shape ")
              << formatShape(shapeOf(mask))
@@ -247,7 +294,22 @@ static LogicalResult verifyExpertWeights(MoeOp op, int64_t experts,
     return op.emitOpError("w_down must have shape [num_experts, hidden, "
                           "intermediate], got ")
            << formatShape(down);
+  if (Value gateUp = op.getWGateUp()) {
+    ArrayRef<int64_t> shape = shapeOf(gateUp);
+    if (shape.size() == 3 && shape[1] != kDynamic && shape[1] % 2 != 0)
+      return op.emitOpError("w_gate_up has ")
+             << shape[1] << " rows (dimension 1) but needs an even number: "
+             << "the gate's intermediate rows, then the up projection's";
+  }
+  // The intermediate size from the first weight that states it, so that the
+  // projections must agree with each other even when w_down leaves it `?`.
   int64_t inter = down[2];
+  for (Value w : {op.getWGate(), op.getWUp(), op.getWGateUp()}) {
+    if (inter != kDynamic || !w || shapeOf(w).size() != 3 ||
+        shapeOf(w)[1] == kDynamic)
+      continue;
+    inter = w == op.getWGateUp() ? shapeOf(w)[1] / 2 : shapeOf(w)[1];
+  }
   int64_t inter2 = inter == kDynamic ? kDynamic : 2 * inter;
   if (failed(expectShape(op, op.getWDown(), "w_down", {experts, hidden, inter},
                          "[num_experts, hidden, intermediate]")) ||
@@ -285,7 +347,11 @@ static LogicalResult verifySharedExperts(MoeOp op, int64_t hidden) {
     return op.emitOpError("shared_down must have shape [hidden, "
                           "shared_intermediate], got ")
            << formatShape(downShape);
+  // As for the routed experts, any shared weight may state the size.
   int64_t inter = downShape[1];
+  for (Value w : {up, gate})
+    if (inter == kDynamic && w && shapeOf(w).size() == 2)
+      inter = shapeOf(w)[0];
   if (failed(expectShape(op, down, "shared_down", {hidden, inter},
                          "[hidden, shared_intermediate]")) ||
       failed(expectShape(op, up, "shared_up", {inter, hidden},
@@ -324,6 +390,9 @@ LogicalResult MoeOp::verify() {
     return emitOpError("router_weight has hidden size ")
            << formatDim(router[1]) << " but the hidden states have "
            << formatDim(h);
+  // The expert weights are checked against the hidden size wherever it is
+  // known: the hidden states' last dimension or else the router's.
+  h = staticOf(h, router[1]);
 
   int64_t topK = getTopK();
   if (topK < 1)
@@ -341,6 +410,12 @@ LogicalResult MoeOp::verify() {
     return emitOpError("topk_group (")
            << topGroups << ") must be between 1 and n_group (" << groups
            << ")";
+  if (groups > 1 && getGroupScore() == GroupScore::top2_sum &&
+      experts / groups < 2)
+    return emitOpError("group_score top2_sum needs at least 2 experts per "
+                       "group, but n_group (")
+           << groups << ") splits the " << experts << " experts into groups of "
+           << experts / groups << "; use group_score = max";
   int64_t eligible = topGroups * (experts / groups);
   if (topK > eligible)
     return emitOpError("top_k (")
@@ -350,10 +425,11 @@ LogicalResult MoeOp::verify() {
   float scaling = getRoutedScalingFactor(), capacity = getCapacityFactor();
   if (!(scaling > 0) || std::isinf(scaling))
     return emitOpError("routed_scaling_factor (")
-           << scaling << ") must be finite and positive";
+           << formatFloat(scaling) << ") must be finite and positive";
   if (!(capacity >= 0) || std::isinf(capacity))
     return emitOpError("capacity_factor (")
-           << capacity << ") must be finite and non-negative (0 = no token is "
+           << formatFloat(capacity)
+           << ") must be finite and non-negative (0 = no token is "
            << "dropped)";
 
   if (failed(expectShape(*this, getCorrectionBias(), "correction_bias",

@@ -53,6 +53,12 @@ static LogicalResult verifyGranularity(Operation *op, Value input, Value scale,
   }
   if (!zeroPoint)
     return success();
+  // The FP8 formula has no zero point (see the op description), so one given
+  // here would be silently dropped by lowering.
+  if (isa<FloatType>(storageType))
+    return op->emitOpError("takes no zero_point for ")
+           << storageType << " storage, got one of type "
+           << zeroPoint.getType();
   if (!shapesCompatible(shapeOf(zeroPoint), s))
     return op->emitOpError("zero_point shape ")
            << formatShape(shapeOf(zeroPoint)) << " differs from scale shape "
@@ -84,6 +90,9 @@ LogicalResult QMatmulOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRankedOperands(loc, getOperationName(),
+                                 adaptor.getOperands())))
+    return failure();
   ArrayRef<int64_t> input = shapeOf(adaptor.getInput());
   ArrayRef<int64_t> weight = shapeOf(adaptor.getWeight());
   if (input.empty() || weight.size() != 2)
@@ -118,7 +127,9 @@ LogicalResult QMatmulOp::verify() {
     return failure();
   if (Value zeroPoints = getZeroPoints()) {
     if (isa<FloatType>(elementTypeOf(getWeight())))
-      return emitOpError("FP8 weights take no zero points");
+      return emitOpError("takes no zero_points for an ")
+             << elementTypeOf(getWeight()) << " weight, got one of type "
+             << zeroPoints.getType();
     if (elementTypeOf(zeroPoints) != elementTypeOf(getWeight()))
       return emitOpError("zero_points element type ")
              << elementTypeOf(zeroPoints) << " differs from the weight's "

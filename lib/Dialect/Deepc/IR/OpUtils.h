@@ -11,6 +11,7 @@
 #include "deepc/Support/ShapeUtils.h"
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Operation.h"
 
 namespace mlir::deepc {
@@ -25,6 +26,20 @@ inline ArrayRef<int64_t> shapeOf(Value v) {
 /// The element type of a ranked tensor value.
 inline Type elementTypeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+/// Type inference also runs on unverified IR: the parser infers result types
+/// before the verifier has checked the operand types. Each inferReturnTypes
+/// therefore starts with this check instead of asserting in shapeOf.
+inline LogicalResult checkRankedOperands(std::optional<Location> loc,
+                                         StringRef opName,
+                                         ValueRange operands) {
+  for (Value operand : operands)
+    if (operand && !isa<RankedTensorType>(operand.getType()))
+      return emitOptionalError(loc, "'", opName,
+                               "' op expects ranked tensor operands, got ",
+                               operand.getType());
+  return success();
 }
 
 /// Checks that `value` (when present) has the shape `expected`, naming the

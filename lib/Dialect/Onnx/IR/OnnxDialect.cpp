@@ -21,11 +21,14 @@ LogicalResult NodeOp::verify() {
   if (getOpType().empty())
     return emitOpError("has an empty op_type; every ONNX node names its "
                        "operator");
-  // Opset versions start at 1; 0 or less means the importer lost it.
-  if (getVersion() < 1 || getVersion() > (1 << 20))
+  // Opset versions start at 1; 0 or less means the importer lost it. The
+  // upper bound only catches garbage: real opsets are in the tens. getVersion
+  // reads back unsigned, so compare (and print) it signed.
+  constexpr int64_t kMaxVersion = 1 << 20;
+  int64_t version = static_cast<int64_t>(getVersion());
+  if (version < 1 || version > kMaxVersion)
     return emitOpError("opset version ")
-           << static_cast<int64_t>(getVersion())
-           << " is out of range; expected a positive opset number";
+           << version << " is out of range; expected 1 to " << kMaxVersion;
   return success();
 }
 

@@ -88,15 +88,10 @@ def Deepc_F32Attr : FloatAttrBase<F32, "32-bit float attribute"> {
 class Deepc_Op<string mnemonic, list<Trait> traits = []>
     : Op<Deepc_Dialect, mnemonic, traits>;
 
-// Result types follow from the operands. A result type given in the IR may be
-// more or less static than the inferred one as long as the two agree wherever
-// both are static (so a pass may refine `?` to a constant), which is what
-// areCompatibleResultTypes checks.
-def Deepc_InferResultType : InferTypeOpAdaptorBase<[{
-    static bool isCompatibleReturnTypes(::mlir::TypeRange l,
-                                        ::mlir::TypeRange r) {
-      return ::mlir::deepc::areCompatibleResultTypes(l, r);
-    }
-  }]>;
+// Result types follow from the operands, exactly: a result type in the IR
+// must equal the inferred one. This keeps the custom assembly (which omits
+// result types) lossless, and a shape change upstream can always be
+// propagated by re-inferring.
+defvar Deepc_InferResultType = InferTypeOpAdaptor;
 
 #endif // DEEPC_DIALECT_DEEPC_IR_DEEPCBASE_TD

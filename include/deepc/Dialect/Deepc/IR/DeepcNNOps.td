@@ -47,8 +47,8 @@ def Deepc_LayerNormOp : Deepc_Op<"layer_norm",
     last dimension `D`; `weight` and `bias` are optional, each of shape `[D]`.
 
     ```mlir
-    %0 = deepc.layer_norm %x weight %w bias %b epsilon = 1.0e-05
-        : tensor<?x?x64xf32>, tensor<64xf32>, tensor<64xf32>
+    %0 = deepc.layer_norm %x weight %w : tensor<64xf32>
+        bias %b : tensor<64xf32> epsilon = 1.0e-05 : tensor<?x?x64xf32>
     ```
   }];
   let arguments = (ins Deepc_FloatTensor:$input,
@@ -56,9 +56,13 @@ def Deepc_LayerNormOp : Deepc_Op<"layer_norm",
                        Optional<Deepc_FloatTensor>:$bias,
                        DefaultValuedAttr<Deepc_F32Attr, "1.0e-5f">:$epsilon);
   let results = (outs Deepc_FloatTensor:$result);
+  // Each optional operand carries its type, as attention's mask does: with
+  // the types in one trailing list, a bias-only op printed a list that
+  // parsed back as the weight's type.
   let assemblyFormat = [{
-    $input (`weight` $weight^)? (`bias` $bias^)? `epsilon` `=` $epsilon
-    attr-dict `:` type($input) (`,` type($weight)^)? (`,` type($bias)^)?
+    $input (`weight` $weight^ `:` type($weight))?
+    (`bias` $bias^ `:` type($bias))? `epsilon` `=` $epsilon attr-dict `:`
+    type($input)
   }];
   let hasVerifier = 1;
 }
@@ -87,7 +91,7 @@ def Deepc_RotaryOp : Deepc_Op<"rotary",
     any layout of batch, heads and sequence).
 
     ```mlir
-    %0 = deepc.rotary %q, %cos, %sin layout = half
+    %0 = deepc.rotary %q, %cos, %sin layout = <half>
         : tensor<1x4x?x16xf32>, tensor<?x8xf32>
     ```
   }];

@@ -10,8 +10,10 @@
 
 include "deepc/Dialect/Deepc/IR/DeepcBase.td"
 
+// Only `input` and `result` share a shape: `scale` and `zero_point` have the
+// granularity's shape, which the verifier checks.
 class Deepc_QuantizationOp<string mnemonic, Type inputType, Type resultType>
-    : Deepc_Op<mnemonic, [Pure, SameOperandsAndResultShape]> {
+    : Deepc_Op<mnemonic, [Pure, AllShapesMatch<["input", "result"]>]> {
   let arguments = (ins inputType:$input, Deepc_FloatTensor:$scale,
                        Optional<Deepc_QuantTensor>:$zero_point,
                        DefaultValuedAttr<Deepc_I64Attr, "-1">:$axis,

@@ -60,9 +60,12 @@ def Onnx_NodeOp : Onnx_Op<"node"> {
   );
   let results = (outs Variadic<AnyType>:$outputs);
 
+  // The ONNX attributes are a bare `{...}`, so any other (discardable)
+  // attribute needs the `attributes` keyword; a second bare dictionary would
+  // read back as the ONNX attributes.
   let assemblyFormat = [{
     $op_type (`domain` $domain^)? `version` $version ` ` `(` $inputs `)`
-    ($attrs^)? attr-dict `:` functional-type($inputs, $outputs)
+    ($attrs^)? attr-dict-with-keyword `:` functional-type($inputs, $outputs)
   }];
   let hasVerifier = 1;
 
