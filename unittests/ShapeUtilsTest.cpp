@@ -6,6 +6,8 @@
 
 #include "gtest/gtest.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::deepc;
 
@@ -66,6 +68,9 @@ TEST(ShapeUtils, ElementCountAndCeilDiv) {
   EXPECT_EQ(ceilDivDim(257, 128), 3);
   EXPECT_EQ(ceilDivDim(256, 128), 2);
   EXPECT_EQ(ceilDivDim(kDyn, 128), kDyn);
+  // Regression: (a + b - 1) / b overflowed for block sizes near INT64_MAX.
+  EXPECT_EQ(ceilDivDim(4, std::numeric_limits<int64_t>::max()), 1);
+  EXPECT_EQ(ceilDivDim(0, 7), 0);
 }
 
 } // namespace

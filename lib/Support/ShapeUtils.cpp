@@ -91,7 +91,8 @@ std::optional<int64_t> staticElementCount(ArrayRef<int64_t> shape) {
 int64_t ceilDivDim(int64_t a, int64_t b) {
   if (a == kDynamic || b == kDynamic)
     return kDynamic;
-  return (a + b - 1) / b;
+  // Written so that a + b cannot overflow for huge block sizes.
+  return a / b + (a % b != 0);
 }
 
 } // namespace mlir::deepc

@@ -17,11 +17,13 @@ def Deepc_AllReduceOp : Deepc_Op<"all_reduce",
     [AllTypesMatch<["input", "result"]>]> {
   let summary = "combine a tensor across all ranks of a group";
   let description = [{
-    Every rank receives the elementwise `reduction` of all ranks' `input`
-    (tensor-parallel partial sums).
+    Every rank receives the elementwise `reduction` (`sum`, the default,
+    `prod`, `max` or `min`) of all ranks' `input` (tensor-parallel partial
+    sums).
 
     ```mlir
-    %0 = deepc.all_reduce %partial reduction = sum group_size = 2 : tensor<?x64xf32>
+    %0 = deepc.all_reduce %partial group_size = 2 : tensor<?x64xf32>
+    %1 = deepc.all_reduce %m reduction = <max> group_size = 8 : tensor<4xf32>
     ```
   }];
   let arguments = (ins Deepc_Tensor:$input,

@@ -56,7 +56,8 @@ def Deepc_DequantizeOp : Deepc_QuantizationOp<"dequantize", Deepc_QuantTensor,
   let summary = "linear dequantization from int8, int4 or FP8";
   let description = [{
     ONNX `DequantizeLinear`: `y = (x - zero_point) * scale`, computed in the
-    result's float type.
+    result's float type; for f8E4M3FN, which takes no zero point,
+    `y = x * scale`.
   }] # granularityDoc # [{
 
     ```mlir
