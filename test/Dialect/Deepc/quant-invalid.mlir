@@ -383,3 +383,13 @@ func.func @qmatmul_missing_block(%x: tensor<2x256xf32>, %w: tensor<512x256xi8>, 
   %0 = "deepc.qmatmul"(%x, %w, %s) : (tensor<2x256xf32>, tensor<512x256xi8>, tensor<512x1xf32>) -> tensor<2x512xf32>
   return
 }
+
+// -----
+
+// Tests that the verifier itself rejects a weight that is not [N, K]: it
+// runs before the inferred result type is checked (this used to assert).
+func.func @qmatmul_generic_vector_weight(%x: tensor<4x64xf32>, %w: tensor<64xi8>, %s: tensor<64x1xf32>) {
+  // expected-error @+1 {{'deepc.qmatmul' op weight must have shape [N, K], got 64}}
+  %0 = "deepc.qmatmul"(%x, %w, %s) {block = array<i64: 1, 64>} : (tensor<4x64xf32>, tensor<64xi8>, tensor<64x1xf32>) -> tensor<4x64xf32>
+  return
+}

@@ -172,10 +172,15 @@ float AttentionOp::getEffectiveScale() {
 LogicalResult AttentionOp::verify() {
   ArrayRef<int64_t> q = shapeOf(getQ()), k = shapeOf(getK()),
                     v = shapeOf(getV());
-  if (k.size() != 4)
-    return emitOpError("k must have rank 4 [batch, kv_heads, kv_seq, "
-                       "head_dim], got ")
-           << formatShape(k);
+  // The inferred-type check runs after verify() (InferTypeOpInterface
+  // verifies with regions), so generic IR reaches here with any ranks.
+  for (auto [name, shape, layout] :
+       {std::tuple{"q", q, "[batch, num_heads, seq, head_dim]"},
+        std::tuple{"k", k, "[batch, kv_heads, kv_seq, head_dim]"},
+        std::tuple{"v", v, "[batch, kv_heads, kv_seq, v_head_dim]"}})
+    if (shape.size() != 4)
+      return emitOpError() << name << " must have rank 4 " << layout
+                           << ", got " << formatShape(shape);
   int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
   if (heads < 1 || kvHeads < 1)
     return emitOpError("num_heads (")

@@ -114,7 +114,12 @@ LogicalResult QMatmulOp::inferReturnTypes(MLIRContext *,
 }
 
 LogicalResult QMatmulOp::verify() {
+  // verify() runs before the inferred-type check, so it cannot rely on
+  // inferReturnTypes having rejected a weight that is not [N, K].
   ArrayRef<int64_t> weight = shapeOf(getWeight());
+  if (weight.size() != 2)
+    return emitOpError("weight must have shape [N, K], got ")
+           << formatShape(weight);
   ArrayRef<int64_t> block = getBlock();
   if (block.size() != 2 || block[0] < 1 || block[1] < 1)
     return emitOpError("block must be [block_n, block_k] with both at least "

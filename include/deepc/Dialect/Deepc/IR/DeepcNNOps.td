@@ -132,14 +132,15 @@ def Deepc_AttentionOp : Deepc_Op<"attention",
     the last `Sq` positions, so one op serves prefill and decode). For each
     query `i` and key `j`, in this order:
 
-    1. `s = scale · q[i]·k[j]` (`scale` defaults to `1/sqrt(Dk)`);
+    1. `s = scale · q[i]·k[j]` (`scale` defaults to `1/sqrt(Dk)`, which
+       needs a static `Dk`);
     2. with `gate` (G, `[Hq, Dk, 1]` or `[Hq, Dk, Skv]`): the dynamic sigmoid
        gate `s = s · sigmoid(q[i]·G[h])`, one gate per query or one per
        query/key pair;
     3. with `softcap > 0`: `s = softcap · tanh(s / softcap)`;
-    4. with `mask`: float masks are added to `s`; i1 masks keep `s` where
-       true and drop the pair where false (shape broadcasts to
-       `[B, Hq, Sq, Skv]`);
+    4. with `mask`: float masks (of q's element type) are added to `s`;
+       i1 masks keep `s` where true and drop the pair where false (shape
+       broadcasts to `[B, Hq, Sq, Skv]`);
     5. the pair is dropped (`s = -inf`) when `causal` and `j > p(i)`, or
        when it lies outside the window (`p(i) - j > window_left` or
        `j - p(i) > window_right`, a bound of -1 being unlimited) unless it
@@ -203,8 +204,9 @@ def Deepc_MoeOp : Deepc_Op<"moe",
        given (DeepSeek-V3's load balancing); the weights always come from
        `scores`.
     3. With `n_group > 1`, experts form `n_group` equal groups scored by
-       `group_score` (`max`, or `top2_sum` as in DeepSeek-V3) and only the
-       `topk_group` best groups stay eligible.
+       `group_score` (`max`, or `top2_sum` as in DeepSeek-V3, which needs
+       at least 2 experts per group) and only the `topk_group` best groups
+       stay eligible.
     4. The `top_k` eligible experts with the largest selection scores are
        chosen; with `renormalize` their weights are divided by their sum;
        then they are multiplied by `routed_scaling_factor`.
