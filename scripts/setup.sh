@@ -15,11 +15,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 start=$SECONDS
 
-# MLIR/LLVM 19 and its tools (mlir-tblgen, FileCheck, not), the build tools
-# and GoogleTest. Keep in sync with DESIGN.md's dependency table.
+# MLIR/LLVM 19 and its tools (mlir-tblgen, FileCheck, not), the build tools,
+# GoogleTest, and protobuf with ONNX's onnx.proto (libonnx-dev: only the
+# schema is used, libonnx is never linked). Keep in sync with DESIGN.md's
+# dependency table.
 apt_packages=(
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
   cmake ninja-build ccache g++ libgtest-dev
+  libprotobuf-dev protobuf-compiler libonnx-dev
 )
 
 #===--- Python: which interpreter makes the venv ---------------------===//

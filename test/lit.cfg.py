@@ -24,7 +24,9 @@ llvm_config.use_default_substitutions()
 
 # FileCheck, not and count come from llvm-19-tools; our tools from the build.
 tool_dirs = [config.deepc_tools_dir, config.llvm_tools_dir]
-tools = [ToolSubst("deepc-opt", unresolved="fatal")]
+# `deepc` right after `=` is an option value (--emit=deepc), not the tool.
+tools = [ToolSubst("deepc-opt", unresolved="fatal"),
+         ToolSubst("deepc", pre=r".-^/\<=", unresolved="fatal")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.deepc_tools_dir, append_path=True)

@@ -147,3 +147,38 @@ func.func @missing_types(%x: tensor<4xf32>) {
   %0 = onnx.node "Relu" version 14 (%x)
   return
 }
+
+// -----
+
+// Tests that an initializer's type is its value's type.
+func.func @constant_type_mismatch() {
+  // expected-error @+1 {{'onnx.constant' op failed to verify that all of {value, result} have same type}}
+  %0 = "onnx.constant"() {value = dense<[1, 2]> : tensor<2xsi64>} : () -> tensor<2xi64>
+  return
+}
+
+// -----
+
+// Tests that an initializer is a tensor.
+func.func @constant_not_elements() {
+  // expected-error @+1 {{'onnx.constant' op attribute 'value' failed to satisfy constraint: constant vector/tensor attribute}}
+  %0 = "onnx.constant"() {value = 1 : i64} : () -> tensor<i64>
+  return
+}
+
+// -----
+
+// Tests that the absent value has type none.
+func.func @none_wrong_type() {
+  // expected-error @+1 {{'onnx.none' op result #0 must be none type, but got 'tensor<f32>'}}
+  %0 = "onnx.none"() : () -> tensor<f32>
+  return
+}
+
+// -----
+
+// Tests that the dialect has no type but `!onnx.unknown`.
+// expected-error @+1 {{unknown  type `tensor` in dialect `onnx`}}
+func.func @bad_type(%x: !onnx.tensor) {
+  return
+}

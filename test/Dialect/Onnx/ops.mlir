@@ -102,3 +102,39 @@ func.func @variadic_mixed_types(%a: tensor<2x3xbf16>, %b: tensor<*xf32>, %c: ten
       : (tensor<2x3xbf16>, tensor<*xf32>, tensor<i1>, i64, none) -> (tensor<?xf16>, tensor<*xi32>, f32)
   return
 }
+
+// Tests that the absent value and the unknown type round-trip: `onnx.none`
+// for an omitted optional input, `none` results for omitted outputs, and
+// `!onnx.unknown` for a value the file gives no type.
+// CHECK-LABEL: func.func @none_and_unknown
+// CHECK: %[[NONE:.*]] = onnx.none
+// CHECK: %[[R:.*]]:2 = onnx.node "Clip" version 13 (%{{.*}}, %[[NONE]], %[[NONE]]) : (tensor<4xf32>, none, none) -> (!onnx.unknown, none)
+// CHECK: return %[[R]]#0 : !onnx.unknown
+func.func @none_and_unknown(%x: tensor<4xf32>) -> !onnx.unknown {
+  %none = onnx.none
+  %0:2 = onnx.node "Clip" version 13 (%x, %none, %none) : (tensor<4xf32>, none, none) -> (!onnx.unknown, none)
+  return %0#0 : !onnx.unknown
+}
+
+// Tests that initializers keep dense and resource values, with signed,
+// unsigned and sub-byte element types.
+// CHECK-LABEL: func.func @constants
+// CHECK: onnx.constant dense<[1, -1]> : tensor<2xsi64>
+// CHECK: onnx.constant dense_resource<w0> : tensor<2xf32>
+// CHECK: onnx.constant dense<[1, 2, 3]> : tensor<3xui4>
+func.func @constants() -> (tensor<2xsi64>, tensor<2xf32>, tensor<3xui4>) {
+  %0 = onnx.constant dense<[1, -1]> : tensor<2xsi64>
+  %1 = onnx.constant dense_resource<w0> : tensor<2xf32>
+  %2 = onnx.constant dense<[1, 2, 3]> : tensor<3xui4>
+  return %0, %1, %2 : tensor<2xsi64>, tensor<2xf32>, tensor<3xui4>
+}
+
+// CHECK: dialect_resources
+// CHECK: w0: "0x040000000000803F00000040"
+{-#
+  dialect_resources: {
+    builtin: {
+      w0: "0x040000000000803F00000040"
+    }
+  }
+#-}

@@ -3,19 +3,39 @@
 #include "deepc/Dialect/Onnx/IR/Onnx.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
+
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace mlir::onnx;
 
 #include "deepc/Dialect/Onnx/IR/OnnxDialect.cpp.inc"
 
+#define GET_TYPEDEF_CLASSES
+#include "deepc/Dialect/Onnx/IR/OnnxTypes.cpp.inc"
+
 void OnnxDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "deepc/Dialect/Onnx/IR/OnnxOps.cpp.inc"
       >();
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "deepc/Dialect/Onnx/IR/OnnxTypes.cpp.inc"
+      >();
 }
+
+Operation *OnnxDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                            Type type, Location loc) {
+  auto elements = dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return builder.create<ConstantOp>(loc, elements);
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
 LogicalResult NodeOp::verify() {
   if (getOpType().empty())

@@ -6,8 +6,12 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "deepc/Dialect/Onnx/IR/OnnxDialect.h.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "deepc/Dialect/Onnx/IR/OnnxTypes.h.inc"
 
 #define GET_OP_CLASSES
 #include "deepc/Dialect/Onnx/IR/OnnxOps.h.inc"
