@@ -1,9 +1,19 @@
-// Tests the driver: the stages after import say they are not implemented
-// yet; -o writes the output file only on success, through a temporary file
-// that is renamed into place; --help shows deepc's options.
+// Tests the driver: --emit=deepc legalizes the imported model (and lists
+// every operator it cannot legalize, exiting non-zero); compiling to an
+// artifact says it is not implemented yet; -o writes the output file only on
+// success, through a temporary file that is renamed into place; --help shows
+// deepc's options.
 
-// RUN: not deepc %S/Inputs/unsorted.onnx --emit=deepc 2>&1 | FileCheck %s --check-prefix=DEEPC --implicit-check-not=error:
-// DEEPC: deepc: error: --emit=deepc (legalization to the deepc dialect) is not implemented yet; use --emit=onnx
+// RUN: deepc %S/Inputs/unsorted.onnx --emit=deepc | FileCheck %s --check-prefix=DEEPC --implicit-check-not=onnx.node
+// DEEPC: func.func @main(%[[X:.*]]: tensor<2xf32> {onnx.name = "x"}) -> (tensor<2xf32> {onnx.name = "c"})
+// DEEPC: %[[A:.*]] = deepc.abs %[[X]]
+// DEEPC: %[[N:.*]] = deepc.neg %[[A]]
+// DEEPC: %[[R:.*]] = deepc.relu %[[N]]
+// DEEPC: return %[[R]]
+
+// RUN: not deepc %S/Inputs/com_microsoft.onnx --emit=deepc 2>&1 | FileCheck %s --check-prefix=NOLEGAL
+// NOLEGAL: com_microsoft.onnx: error: the model uses 1 ONNX operator that deepc cannot legalize
+// NOLEGAL-NEXT: note: com.microsoft MoE (opset 1): node 'moe'
 
 // RUN: not deepc %S/Inputs/unsorted.onnx -o %t.deepc 2>&1 | FileCheck %s --check-prefix=ARTIFACT --implicit-check-not=error:
 // ARTIFACT: deepc: error: compiling to an artifact is not implemented yet; use --emit=onnx

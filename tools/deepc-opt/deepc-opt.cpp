@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "deepc/Conversion/Passes.h"
 #include "deepc/Dialect/Deepc/IR/Deepc.h"
 #include "deepc/Dialect/Onnx/IR/Onnx.h"
 #include "deepc/Transforms/Passes.h"
@@ -25,9 +26,10 @@ int main(int argc, char **argv) {
                   mlir::tensor::TensorDialect>();
 
   // Upstream's generic passes (canonicalize, cse, inline, symbol-dce, ...)
-  // and ours.
+  // and ours: transformations and the ONNX legalization.
   mlir::registerTransformsPasses();
   mlir::deepc::registerDeepcPasses();
+  mlir::deepc::registerDeepcConversionPasses();
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "deepc optimizer driver: runs deepc passes on MLIR\n",

@@ -2,8 +2,9 @@
 //
 // `deepc MODEL.onnx [--emit=...] [-o OUT]`: imports an ONNX model and, in
 // time, legalizes, optimizes and compiles it into a model.deepc artifact.
-// Today it stops after import (`--emit=onnx`); the other stages report
-// that they are not implemented yet.
+// Today it stops after import (`--emit=onnx`) or legalization
+// (`--emit=deepc`); compiling to an artifact reports that it is not
+// implemented yet.
 //
 // Every error is one message on stderr and a non-zero exit. Output files
 // are written to a temporary file in the same directory and renamed into
@@ -11,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "deepc/Conversion/Passes.h"
 #include "deepc/Dialect/Onnx/IR/Onnx.h"
 #include "deepc/Import/OnnxImporter.h"
 
@@ -20,6 +22,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -52,8 +56,7 @@ cl::opt<EmitKind> emitKind(
     cl::values(clEnumValN(EmitKind::Onnx, "onnx",
                           "the imported model: MLIR text in the onnx dialect"),
                clEnumValN(EmitKind::Deepc, "deepc",
-                          "the model legalized to the deepc dialect (not "
-                          "implemented yet)"),
+                          "the model legalized to the deepc dialect"),
                clEnumValN(EmitKind::Artifact, "artifact",
                           "a compiled model.deepc artifact (the default; not "
                           "implemented yet)")),
@@ -185,7 +188,9 @@ int main(int argc, char **argv) {
       "deepc: ahead-of-time compiler for MoE and attention-heavy "
       "transformer models\n\n"
       "  deepc MODEL.onnx --emit=onnx [-o out.mlir]   print the imported "
-      "model\n");
+      "model\n"
+      "  deepc MODEL.onnx --emit=deepc [-o out.mlir]  print it legalized to "
+      "the deepc dialect\n");
 
   MLIRContext context;
   context.getDiagEngine().registerHandler([](Diagnostic &diag) {
@@ -203,9 +208,17 @@ int main(int argc, char **argv) {
   switch (emitKind) {
   case EmitKind::Onnx:
     break;
-  case EmitKind::Deepc:
-    return fail("--emit=deepc (legalization to the deepc dialect) is not "
-                "implemented yet; use --emit=onnx");
+  case EmitKind::Deepc: {
+    // Legalize, then let the folders clean up what legalization leaves
+    // (constant shape arithmetic, identity reshapes, duplicate shape_of).
+    PassManager pm(&context);
+    pm.addPass(mlir::deepc::createConvertOnnxToDeepcPass());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    if (failed(pm.run(**module)))
+      return 1;
+    break;
+  }
   case EmitKind::Artifact:
     return fail("compiling to an artifact is not implemented yet; use "
                 "--emit=onnx");

@@ -119,6 +119,8 @@ func.func @every_op(%x: tensor<2x8x64xf32>, %i: tensor<2x8xi64>, %b: tensor<2x8x
   %48 = deepc.expand %c : tensor<64xf32> -> tensor<2x8x64xf32>
   // CHECK: deepc.cast
   %49 = deepc.cast %x : tensor<2x8x64xf32> to tensor<2x8x64xbf16>
+  // CHECK: deepc.shape_of
+  %shape_of = deepc.shape_of %x : tensor<2x8x64xf32>
   // CHECK: deepc.rms_norm
   %50 = deepc.rms_norm %x, %scale epsilon = 1.000000e-05 : tensor<2x8x64xf32>, tensor<64xf32>
   // CHECK: deepc.layer_norm

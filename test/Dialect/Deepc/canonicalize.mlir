@@ -297,3 +297,17 @@ func.func @dead_code(%x: tensor<4xf32>) {
   %1 = deepc.all_reduce %x group_size = 2 : tensor<4xf32>
   return
 }
+
+// -----
+
+// Tests that shape_of of a static shape folds to a constant and of a
+// dynamic one stays.
+// CHECK-LABEL: func.func @shape_of
+// CHECK-DAG: %[[C:.*]] = deepc.constant dense<[2, 3]> : tensor<2xi64>
+// CHECK-DAG: %[[S:.*]] = deepc.shape_of %{{.*}} : tensor<?x3xf32>
+// CHECK: return %[[C]], %[[S]]
+func.func @shape_of(%x: tensor<2x3xf32>, %y: tensor<?x3xf32>) -> (tensor<2xi64>, tensor<2xi64>) {
+  %0 = deepc.shape_of %x : tensor<2x3xf32>
+  %1 = deepc.shape_of %y : tensor<?x3xf32>
+  return %0, %1 : tensor<2xi64>, tensor<2xi64>
+}

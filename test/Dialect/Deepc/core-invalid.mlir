@@ -394,3 +394,23 @@ func.func @constant_f64() {
   %0 = deepc.constant dense<1.0> : tensor<2xf64>
   return
 }
+
+// -----
+
+// Tests that shape_of's result has one i64 per input dim: its type is
+// inferred and must match.
+func.func @shape_of_wrong_length(%x: tensor<?x3xf32>) {
+  // expected-error @+2 {{'deepc.shape_of' op inferred type(s) 'tensor<2xi64>' are incompatible with return type(s) of operation 'tensor<3xi64>'}}
+  // expected-error @+1 {{'deepc.shape_of' op failed to infer returned types}}
+  %0 = "deepc.shape_of"(%x) : (tensor<?x3xf32>) -> tensor<3xi64>
+  return
+}
+
+// -----
+
+// Tests that shape_of reads a ranked tensor.
+func.func @shape_of_unranked(%x: tensor<*xf32>) {
+  // expected-error @+1 {{'deepc.shape_of' op operand #0 must be ranked tensor of deepc element type values, but got 'tensor<*xf32>'}}
+  %0 = "deepc.shape_of"(%x) : (tensor<*xf32>) -> tensor<1xi64>
+  return
+}

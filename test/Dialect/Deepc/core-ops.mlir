@@ -228,3 +228,14 @@ func.func @element_types(%a: tensor<4xf16>, %b: tensor<4xbf16>, %c: tensor<4xf8E
   %5 = deepc.add %f, %f : tensor<4xi32>, tensor<4xi32>
   return
 }
+
+// Tests that shape_of round-trips and infers one i64 per input dim.
+// CHECK-LABEL: func.func @shape_of
+// CHECK: %[[S:.*]] = deepc.shape_of %{{.*}} : tensor<?x?x64xf32>
+// CHECK: %[[Z:.*]] = deepc.shape_of %{{.*}} : tensor<f32>
+// CHECK: return %[[S]], %[[Z]] : tensor<3xi64>, tensor<0xi64>
+func.func @shape_of(%x: tensor<?x?x64xf32>, %s: tensor<f32>) -> (tensor<3xi64>, tensor<0xi64>) {
+  %0 = deepc.shape_of %x : tensor<?x?x64xf32>
+  %1 = deepc.shape_of %s : tensor<f32>
+  return %0, %1 : tensor<3xi64>, tensor<0xi64>
+}

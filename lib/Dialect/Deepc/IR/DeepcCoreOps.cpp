@@ -875,6 +875,31 @@ OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
 }
 
 //===----------------------------------------------------------------------===//
+// ShapeOfOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ShapeOfOp::inferReturnTypes(MLIRContext *context,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRankedOperands(loc, getOperationName(),
+                                 adaptor.getOperands())))
+    return failure();
+  int64_t rank = static_cast<int64_t>(shapeOf(adaptor.getInput()).size());
+  inferred.push_back(
+      RankedTensorType::get({rank}, IntegerType::get(context, 64)));
+  return success();
+}
+
+// shape_of(x : static shape S) -> constant S
+OpFoldResult ShapeOfOp::fold(FoldAdaptor) {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  if (!input.hasStaticShape())
+    return {};
+  return DenseIntElementsAttr::get(getType(), input.getShape());
+}
+
+//===----------------------------------------------------------------------===//
 // CastOp
 //===----------------------------------------------------------------------===//
 

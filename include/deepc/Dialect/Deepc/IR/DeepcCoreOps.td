@@ -447,6 +447,27 @@ def Deepc_ExpandOp : Deepc_Op<"expand",
   let hasFolder = 1;
 }
 
+def Deepc_ShapeOfOp : Deepc_Op<"shape_of", [Pure, Deepc_InferResultType]> {
+  let summary = "the extents of a tensor as a 1-D i64 tensor";
+  let description = [{
+    `result[i]` is the extent of dimension `i` of `input` at run time; the
+    result has one element per input dimension. This is ONNX `Shape` for
+    tensors with dynamic dimensions: legalization folds the static
+    dimensions to constants and uses `shape_of` (sliced to the dimensions it
+    needs) only for the dynamic ones, for example to build the `shape`
+    operand of `deepc.reshape`. On a statically shaped input it folds to a
+    constant.
+
+    ```mlir
+    %0 = deepc.shape_of %x : tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Deepc_Tensor:$input);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
 def Deepc_CastOp : Deepc_Op<"cast", [Pure, SameOperandsAndResultShape]> {
   let summary = "convert the element type";
   let description = [{

@@ -1,0 +1,816 @@
+//===- Shape.cpp - ONNX shape and data-movement ops to deepc --------------===//
+//
+// Shape, Reshape, Transpose, Concat, Slice, Gather, Unsqueeze, Squeeze,
+// Expand, Flatten, Identity, Range and ConstantOfShape. Exporters compute
+// reshape targets with Shape→Gather→Concat chains; those fold here through
+// the symbolic values ShapeKnowledge tracks, so that a Reshape sees its
+// target as constants and dims rather than as a run-time tensor.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Legalizer.h"
+
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/SmallSet.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::deepc;
+using namespace mlir::deepc::onnx_to_deepc;
+
+namespace {
+
+/// Reshapes `x` to `target`; when x's values are known the result is a
+/// constant (or symbolic values) of the new shape instead of an op.
+FailureOr<Value> reshapeOrFold(NodeContext &ctx, Value x,
+                               ArrayRef<DimExpr> target) {
+  if (std::optional<SmallVector<DimExpr>> values =
+          ctx.getShapes().valuesOf(x)) {
+    SmallVector<int64_t> shape;
+    for (const DimExpr &e : target)
+      if (e.isConstant())
+        shape.push_back(e.coeff);
+    if (shape.size() == target.size() &&
+        staticElementCount(shape) == int64_t(values->size()))
+      return ctx.materializeInts(*values, shape, elementTypeOf(x));
+  }
+  return ctx.reshape(x, target);
+}
+
+/// Shape(data) with optional start/end (opset 15): static dims become
+/// constants, dynamic ones symbols of `data`.
+LogicalResult shape(NodeContext &ctx) {
+  if (failed(ctx.checkArity(1, 1)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "data");
+  if (failed(data))
+    return failure();
+  int64_t rank = rankOf(*data);
+  FailureOr<int64_t> start = ctx.intAttr("start", 0);
+  FailureOr<int64_t> end = ctx.intAttr("end", rank);
+  if (failed(start) || failed(end))
+    return failure();
+  auto clamp = [&](int64_t i) {
+    if (i < 0)
+      i += rank;
+    return std::clamp<int64_t>(i, 0, rank);
+  };
+  int64_t from = clamp(*start), to = clamp(*end);
+  SmallVector<DimExpr> dims = ctx.getShapes().dimsOf(*data);
+  SmallVector<DimExpr> picked;
+  for (int64_t d = from; d < to; ++d)
+    picked.push_back(dims[d]);
+  FailureOr<Value> result =
+      ctx.materializeInts(picked, {static_cast<int64_t>(picked.size())});
+  if (failed(result))
+    return failure();
+  ctx.setResults(*result);
+  return success();
+}
+
+/// Reshape: 0 copies the input dim (unless allowzero), -1 is inferred.
+LogicalResult reshape(NodeContext &ctx) {
+  if (failed(ctx.checkArity(2, 2)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "data");
+  if (failed(data))
+    return failure();
+  FailureOr<SmallVector<DimExpr>> target = ctx.knownInts(1, "shape");
+  if (failed(target))
+    return failure();
+  if (rankOf(ctx.input(1, "shape").value()) != 1)
+    return ctx.fail("input 1 (shape) must be 1-D");
+  FailureOr<int64_t> allowZero = ctx.intAttr("allowzero", 0);
+  if (failed(allowZero))
+    return failure();
+  if (ctx.getVersion() < 14 && ctx.hasAttr("allowzero"))
+    return ctx.fail("attribute 'allowzero' needs opset 14 or newer");
+
+  ShapeKnowledge &shapes = ctx.getShapes();
+  SmallVector<DimExpr> inDims = shapes.dimsOf(*data);
+  std::optional<size_t> inferred;
+  for (size_t i = 0; i < target->size(); ++i) {
+    DimExpr &e = (*target)[i];
+    if (!e.isConstant())
+      continue;
+    if (e.coeff == 0 && !*allowZero) {
+      if (i >= inDims.size())
+        return ctx.fail("target dim ", i,
+                        " is 0, which copies a dim the input of rank ",
+                        inDims.size(), " does not have");
+      e = inDims[i];
+    } else if (e.coeff == -1) {
+      if (inferred)
+        return ctx.fail("the target shape has more than one -1");
+      inferred = i;
+    } else if (e.coeff < 0) {
+      return ctx.fail("target dim ", i, " is ", e.coeff,
+                      "; dims must be -1, 0 or positive");
+    }
+  }
+  if (inferred && *allowZero &&
+      llvm::any_of(*target, [](const DimExpr &e) { return e == DimExpr::constant(0); }))
+    return ctx.fail("with allowzero = 1 the target shape may not have both "
+                    "0 and -1");
+
+  if (inferred) {
+    std::optional<DimExpr> total = DimExpr::constant(1), rest =
+                                                         DimExpr::constant(1);
+    for (const DimExpr &e : inDims)
+      if (total)
+        total = mulDims(*total, e);
+    for (auto [i, e] : llvm::enumerate(*target))
+      if (i != *inferred && rest)
+        rest = mulDims(*rest, e);
+    std::optional<DimExpr> quotient;
+    if (total && rest) {
+      // The -1 is an exact quotient of products of dims.
+      if (total->isConstant() && rest->isConstant()) {
+        if (rest->coeff == 0 || total->coeff % rest->coeff != 0)
+          return ctx.fail("cannot reshape ", total->coeff,
+                          " elements with -1 and the other dims multiplying "
+                          "to ",
+                          rest->coeff);
+      }
+      quotient = divDims(*total, *rest);
+    }
+    if (!quotient) {
+      // Known only at run time: numel(data) / product(other dims).
+      Value dataShape;
+      FailureOr<Value> s = ctx.create<ShapeOfOp>(*data);
+      if (failed(s))
+        return failure();
+      dataShape = *s;
+      FailureOr<Value> numel = ctx.create<ReduceProdOp>(
+          dataShape, ArrayRef<int64_t>{0}, /*keep_dims=*/true);
+      if (failed(numel))
+        return failure();
+      SmallVector<DimExpr> others(*target);
+      others.erase(others.begin() + *inferred);
+      SmallVector<Value> pieces;
+      Value othersValue;
+      if (others.empty()) {
+        othersValue = ctx.constantI64({1}, {1});
+      } else {
+        FailureOr<Value> o = ctx.materializeInts(
+            others, {static_cast<int64_t>(others.size())});
+        if (failed(o))
+          return failure();
+        FailureOr<Value> prod = ctx.create<ReduceProdOp>(
+            *o, ArrayRef<int64_t>{0}, /*keep_dims=*/true);
+        if (failed(prod))
+          return failure();
+        othersValue = *prod;
+      }
+      FailureOr<Value> q = ctx.create<DivOp>(*numel, othersValue);
+      if (failed(q))
+        return failure();
+      SmallVector<DimExpr> before(target->begin(),
+                                  target->begin() + *inferred);
+      SmallVector<DimExpr> after(target->begin() + *inferred + 1,
+                                 target->end());
+      for (auto *part : {&before, &after}) {
+        if (part->empty())
+          continue;
+        FailureOr<Value> p = ctx.materializeInts(
+            *part, {static_cast<int64_t>(part->size())});
+        if (failed(p))
+          return failure();
+        pieces.push_back(*p);
+        if (part == &before)
+          pieces.push_back(*q);
+      }
+      if (before.empty())
+        pieces.insert(pieces.begin(), *q);
+      Value shapeValue = pieces.front();
+      if (pieces.size() > 1) {
+        FailureOr<Value> joined = ctx.create<ConcatOp>(pieces, int64_t(0));
+        if (failed(joined))
+          return failure();
+        shapeValue = *joined;
+      }
+      SmallVector<int64_t> dims;
+      for (auto [i, e] : llvm::enumerate(*target))
+        dims.push_back(i == *inferred || !e.isConstant() ? kDynamic : e.coeff);
+      auto type = RankedTensorType::get(dims, elementTypeOf(*data));
+      FailureOr<Value> result = ctx.createTyped<ReshapeOp>(
+          type, *data, type.getNumDynamicDims() > 1 ? shapeValue : Value());
+      if (failed(result))
+        return failure();
+      for (auto [i, e] : llvm::enumerate(*target))
+        if (i != *inferred)
+          shapes.setDim(*result, i, e);
+      ctx.setResults(*result);
+      return success();
+    }
+    (*target)[*inferred] = *quotient;
+  }
+
+  FailureOr<Value> result = reshapeOrFold(ctx, *data, *target);
+  if (failed(result))
+    return failure();
+  ctx.setResults(*result);
+  return success();
+}
+
+/// Transpose: `perm` defaults to the reversed dims.
+LogicalResult transpose(NodeContext &ctx) {
+  if (failed(ctx.checkArity(1, 1)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "data");
+  if (failed(data))
+    return failure();
+  FailureOr<std::optional<SmallVector<int64_t>>> permAttr =
+      ctx.intsAttr("perm");
+  if (failed(permAttr))
+    return failure();
+  int64_t rank = rankOf(*data);
+  SmallVector<int64_t> perm;
+  if (*permAttr) {
+    perm = std::move(**permAttr);
+  } else {
+    for (int64_t d = rank - 1; d >= 0; --d)
+      perm.push_back(d);
+  }
+  SmallVector<bool> seen(rank, false);
+  if (int64_t(perm.size()) != rank)
+    return ctx.fail("attribute 'perm' has ", perm.size(),
+                    " entries but the input has rank ", rank);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank || seen[p])
+      return ctx.fail("attribute 'perm' is not a permutation of 0..",
+                      rank - 1);
+    seen[p] = true;
+  }
+  FailureOr<Value> result = ctx.create<TransposeOp>(*data, perm);
+  if (failed(result))
+    return failure();
+  SmallVector<DimExpr> dims = ctx.getShapes().dimsOf(*data);
+  SmallVector<DimExpr> permuted;
+  for (int64_t p : perm)
+    permuted.push_back(dims[p]);
+  ctx.getShapes().setDims(*result, permuted);
+  ctx.setResults(*result);
+  return success();
+}
+
+/// Concat along `axis`; known 1-D integer inputs (shape pieces) fold.
+LogicalResult concat(NodeContext &ctx) {
+  FailureOr<SmallVector<Value>> inputs = ctx.variadicInputs(0, "inputs");
+  if (failed(inputs))
+    return failure();
+  FailureOr<int64_t> axisAttr = ctx.requiredIntAttr("axis");
+  if (failed(axisAttr))
+    return failure();
+  int64_t rank = rankOf(inputs->front());
+  FailureOr<int64_t> axis = normalizeAxisOrFail(ctx, *axisAttr, rank);
+  if (failed(axis))
+    return failure();
+  ShapeKnowledge &shapes = ctx.getShapes();
+
+  if (rank == 1) {
+    SmallVector<DimExpr> joined;
+    bool known = true;
+    for (Value input : *inputs) {
+      std::optional<SmallVector<DimExpr>> values = shapes.valuesOf(input);
+      if (!values || rankOf(input) != 1 ||
+          elementTypeOf(input) != elementTypeOf(inputs->front())) {
+        known = false;
+        break;
+      }
+      llvm::append_range(joined, *values);
+    }
+    if (known && int64_t(joined.size()) <= kMaxFoldElements) {
+      FailureOr<Value> result = ctx.materializeInts(
+          joined, {static_cast<int64_t>(joined.size())},
+          elementTypeOf(inputs->front()));
+      if (failed(result))
+        return failure();
+      ctx.setResults(*result);
+      return success();
+    }
+  }
+
+  FailureOr<Value> result = ctx.create<ConcatOp>(*inputs, *axis);
+  if (failed(result))
+    return failure();
+  SmallVector<DimExpr> dims = shapes.dimsOf(inputs->front());
+  std::optional<DimExpr> sum = DimExpr::constant(0);
+  for (Value input : *inputs) {
+    DimExpr d = shapes.dimOf(input, *axis);
+    if (!sum)
+      break;
+    if (sum->isConstant() && sum->coeff == 0)
+      sum = d;
+    else if (!(d.isConstant() && d.coeff == 0))
+      sum = sum->isConstant() && d.isConstant()
+                ? std::optional<DimExpr>(DimExpr::constant(sum->coeff + d.coeff))
+                : std::nullopt;
+  }
+  if (sum)
+    dims[*axis] = *sum;
+  else
+    dims[*axis] = shapes.dimOf(*result, *axis);
+  shapes.setDims(*result, dims);
+  ctx.setResults(*result);
+  return success();
+}
+
+/// Slice (opset 10+): starts, ends, axes and steps are constant inputs.
+LogicalResult slice(NodeContext &ctx) {
+  if (failed(ctx.checkArity(3, 5)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "data");
+  if (failed(data))
+    return failure();
+  FailureOr<SmallVector<int64_t>> starts = ctx.constantInts(1, "starts");
+  if (failed(starts))
+    return failure();
+  FailureOr<SmallVector<int64_t>> ends = ctx.constantInts(2, "ends");
+  if (failed(ends))
+    return failure();
+  int64_t rank = rankOf(*data);
+  SmallVector<int64_t> axes, steps;
+  if (ctx.hasInput(3)) {
+    FailureOr<SmallVector<int64_t>> a = ctx.constantInts(3, "axes");
+    if (failed(a))
+      return failure();
+    axes = std::move(*a);
+  } else {
+    for (int64_t d = 0; d < int64_t(starts->size()); ++d)
+      axes.push_back(d);
+  }
+  if (ctx.hasInput(4)) {
+    FailureOr<SmallVector<int64_t>> s = ctx.constantInts(4, "steps");
+    if (failed(s))
+      return failure();
+    steps = std::move(*s);
+  } else {
+    steps.assign(starts->size(), 1);
+  }
+  if (ends->size() != starts->size() || axes.size() != starts->size() ||
+      steps.size() != starts->size())
+    return ctx.fail("starts, ends, axes and steps must have the same "
+                    "length, got ",
+                    starts->size(), ", ", ends->size(), ", ", axes.size(),
+                    " and ", steps.size());
+  llvm::SmallSet<int64_t, 4> seen;
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    FailureOr<int64_t> n = normalizeAxisOrFail(ctx, axis, rank);
+    if (failed(n))
+      return failure();
+    if (!seen.insert(*n).second)
+      return ctx.fail("axis ", axis, " is sliced more than once");
+    axis = *n;
+    if (steps[i] == 0)
+      return ctx.fail("the step for axis ", axis, " is 0");
+  }
+
+  ShapeKnowledge &shapes = ctx.getShapes();
+  // A slice of a known 1-D integer tensor (a shape) folds.
+  if (rank == 1 && shapeOf(*data)[0] != kDynamic) {
+    if (std::optional<SmallVector<DimExpr>> values = shapes.valuesOf(*data)) {
+      int64_t dim = values->size();
+      int64_t step = steps[0], start = (*starts)[0], end = (*ends)[0];
+      auto clampIndex = [&](int64_t index, int64_t lo, int64_t hi) {
+        if (index < 0)
+          index = index < -dim ? lo : index + dim;
+        return std::clamp(index, lo, hi);
+      };
+      SmallVector<DimExpr> picked;
+      if (step > 0) {
+        for (int64_t i = clampIndex(start, 0, dim), e = clampIndex(end, 0, dim);
+             i < e; i += step)
+          picked.push_back((*values)[i]);
+      } else {
+        for (int64_t i = clampIndex(start, -1, dim - 1),
+                     e = clampIndex(end, -1, dim - 1);
+             i > e; i += step)
+          picked.push_back((*values)[i]);
+      }
+      FailureOr<Value> result = ctx.materializeInts(
+          picked, {static_cast<int64_t>(picked.size())},
+          elementTypeOf(*data));
+      if (failed(result))
+        return failure();
+      ctx.setResults(*result);
+      return success();
+    }
+  }
+
+  FailureOr<Value> result =
+      ctx.create<SliceOp>(*data, axes, *starts, *ends, steps);
+  if (failed(result))
+    return failure();
+  SmallVector<DimExpr> dims = shapes.dimsOf(*data);
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    bool whole = steps[i] == 1 && (*starts)[i] == 0 &&
+                 (*ends)[i] >= std::numeric_limits<int32_t>::max();
+    if (!whole)
+      dims[axis] = shapes.dimOf(*result, axis);
+  }
+  shapes.setDims(*result, dims);
+  ctx.setResults(*result);
+  return success();
+}
+
+/// Gather along `axis`; gathering known indices from a known 1-D integer
+/// tensor (Shape→Gather) folds.
+LogicalResult gather(NodeContext &ctx) {
+  if (failed(ctx.checkArity(2, 2)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "data");
+  if (failed(data))
+    return failure();
+  FailureOr<Value> indices = ctx.input(1, "indices");
+  if (failed(indices))
+    return failure();
+  FailureOr<int64_t> axisAttr = ctx.intAttr("axis", 0);
+  if (failed(axisAttr))
+    return failure();
+  int64_t rank = rankOf(*data);
+  if (rank == 0)
+    return ctx.fail("cannot gather from a scalar");
+  FailureOr<int64_t> axis = normalizeAxisOrFail(ctx, *axisAttr, rank);
+  if (failed(axis))
+    return failure();
+  Type indexType = elementTypeOf(*indices);
+  if (!indexType.isInteger(32) && !indexType.isInteger(64))
+    return ctx.fail("indices must be i32 or i64, got ", indices->getType());
+
+  ShapeKnowledge &shapes = ctx.getShapes();
+  std::optional<SmallVector<DimExpr>> idx = shapes.valuesOf(*indices);
+  if (idx && rank == 1 && shapeOf(*data)[0] != kDynamic &&
+      shapeOf(*indices) != ArrayRef<int64_t>{kDynamic}) {
+    if (std::optional<SmallVector<DimExpr>> values = shapes.valuesOf(*data)) {
+      SmallVector<DimExpr> picked;
+      int64_t dim = values->size();
+      for (const DimExpr &i : *idx) {
+        if (!i.isConstant())
+          return ctx.fail("indices must be constants to gather from a "
+                          "shape");
+        int64_t index = i.coeff < 0 ? i.coeff + dim : i.coeff;
+        if (index < 0 || index >= dim)
+          return ctx.fail("index ", i.coeff, " is out of range for a dim of ",
+                          dim);
+        picked.push_back((*values)[index]);
+      }
+      FailureOr<Value> result = ctx.materializeInts(
+          picked, shapeOf(*indices), elementTypeOf(*data));
+      if (failed(result))
+        return failure();
+      ctx.setResults(*result);
+      return success();
+    }
+  }
+  // Out-of-range constant indices are an error in ONNX; say so here.
+  if (idx && shapeOf(*data)[*axis] != kDynamic) {
+    int64_t dim = shapeOf(*data)[*axis];
+    for (const DimExpr &i : *idx)
+      if (i.isConstant() && (i.coeff < -dim || i.coeff >= dim))
+        return ctx.fail("index ", i.coeff, " is out of range for axis ", *axis,
+                        " of size ", dim);
+  }
+
+  FailureOr<Value> result = ctx.create<GatherOp>(*data, *indices, *axis);
+  if (failed(result))
+    return failure();
+  SmallVector<DimExpr> dataDims = shapes.dimsOf(*data);
+  SmallVector<DimExpr> dims(dataDims.begin(), dataDims.begin() + *axis);
+  llvm::append_range(dims, shapes.dimsOf(*indices));
+  dims.append(dataDims.begin() + *axis + 1, dataDims.end());
+  shapes.setDims(*result, dims);
+  ctx.setResults(*result);
+  return success();
+}
+
+/// Axes of Unsqueeze/Squeeze: input 1 from opset 13, an attribute before.
+FailureOr<std::optional<SmallVector<int64_t>>> squeezeAxes(NodeContext &ctx) {
+  if (ctx.getVersion() >= 13) {
+    if (ctx.hasAttr("axes"))
+      return ctx.fail("attribute 'axes' is not allowed from opset 13 on; "
+                      "axes are input 1");
+    if (!ctx.hasInput(1))
+      return std::optional<SmallVector<int64_t>>();
+    FailureOr<SmallVector<int64_t>> axes = ctx.constantInts(1, "axes");
+    if (failed(axes))
+      return failure();
+    return std::optional<SmallVector<int64_t>>(std::move(*axes));
+  }
+  return ctx.intsAttr("axes");
+}
+
+LogicalResult unsqueeze(NodeContext &ctx) {
+  if (failed(ctx.checkArity(1, ctx.getVersion() >= 13 ? 2 : 1)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "data");
+  if (failed(data))
+    return failure();
+  FailureOr<std::optional<SmallVector<int64_t>>> axes = squeezeAxes(ctx);
+  if (failed(axes))
+    return failure();
+  if (!*axes)
+    return ctx.fail("missing required axes");
+  int64_t outRank = rankOf(*data) + (*axes)->size();
+  SmallVector<bool> inserted(outRank, false);
+  for (int64_t axis : **axes) {
+    FailureOr<int64_t> n = normalizeAxisOrFail(ctx, axis, outRank);
+    if (failed(n))
+      return failure();
+    if (inserted[*n])
+      return ctx.fail("axis ", axis, " is listed more than once");
+    inserted[*n] = true;
+  }
+  SmallVector<DimExpr> inDims = ctx.getShapes().dimsOf(*data);
+  SmallVector<DimExpr> target;
+  size_t next = 0;
+  for (int64_t d = 0; d < outRank; ++d)
+    target.push_back(inserted[d] ? DimExpr::constant(1) : inDims[next++]);
+  FailureOr<Value> result = reshapeOrFold(ctx, *data, target);
+  if (failed(result))
+    return failure();
+  ctx.setResults(*result);
+  return success();
+}
+
+LogicalResult squeeze(NodeContext &ctx) {
+  if (failed(ctx.checkArity(1, ctx.getVersion() >= 13 ? 2 : 1)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "data");
+  if (failed(data))
+    return failure();
+  FailureOr<std::optional<SmallVector<int64_t>>> axes = squeezeAxes(ctx);
+  if (failed(axes))
+    return failure();
+  ArrayRef<int64_t> shape = shapeOf(*data);
+  int64_t rank = shape.size();
+  SmallVector<bool> removed(rank, false);
+  if (!*axes) {
+    for (int64_t d = 0; d < rank; ++d) {
+      if (shape[d] == kDynamic)
+        return ctx.fail("without axes, dim ", d,
+                        " is dynamic and may or may not be 1; give axes");
+      removed[d] = shape[d] == 1;
+    }
+  } else {
+    for (int64_t axis : **axes) {
+      FailureOr<int64_t> n = normalizeAxisOrFail(ctx, axis, rank);
+      if (failed(n))
+        return failure();
+      if (shape[*n] != 1 && shape[*n] != kDynamic)
+        return ctx.fail("cannot squeeze axis ", axis, " of size ", shape[*n]);
+      removed[*n] = true;
+    }
+  }
+  SmallVector<DimExpr> inDims = ctx.getShapes().dimsOf(*data);
+  SmallVector<DimExpr> target;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!removed[d])
+      target.push_back(inDims[d]);
+  FailureOr<Value> result = reshapeOrFold(ctx, *data, target);
+  if (failed(result))
+    return failure();
+  ctx.setResults(*result);
+  return success();
+}
+
+/// Flatten to [prod(dims[:axis]), prod(dims[axis:])].
+LogicalResult flatten(NodeContext &ctx) {
+  if (failed(ctx.checkArity(1, 1)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "input");
+  if (failed(data))
+    return failure();
+  FailureOr<int64_t> axisAttr = ctx.intAttr("axis", 1);
+  if (failed(axisAttr))
+    return failure();
+  int64_t rank = rankOf(*data);
+  int64_t axis = *axisAttr < 0 ? *axisAttr + rank : *axisAttr;
+  if (axis < 0 || axis > rank)
+    return ctx.fail("axis ", *axisAttr, " is out of range for rank ", rank,
+                    " (expected ", -rank, " to ", rank, ")");
+  SmallVector<DimExpr> dims = ctx.getShapes().dimsOf(*data);
+  std::optional<DimExpr> outer = DimExpr::constant(1),
+                         inner = DimExpr::constant(1);
+  for (int64_t d = 0; d < rank; ++d) {
+    std::optional<DimExpr> &acc = d < axis ? outer : inner;
+    if (acc)
+      acc = mulDims(*acc, dims[d]);
+  }
+  if (!outer || !inner)
+    return ctx.fail("the flattened dims overflow int64");
+  FailureOr<Value> result = reshapeOrFold(ctx, *data, {*outer, *inner});
+  if (failed(result))
+    return failure();
+  ctx.setResults(*result);
+  return success();
+}
+
+LogicalResult identity(NodeContext &ctx) {
+  if (failed(ctx.checkArity(1, 1)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "input");
+  if (failed(data))
+    return failure();
+  ctx.setResults(*data);
+  return success();
+}
+
+/// Expand to the numpy broadcast of the input's shape and a (known) shape.
+LogicalResult expand(NodeContext &ctx) {
+  if (failed(ctx.checkArity(2, 2)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "input");
+  if (failed(data))
+    return failure();
+  FailureOr<SmallVector<DimExpr>> target = ctx.knownInts(1, "shape");
+  if (failed(target))
+    return failure();
+  ShapeKnowledge &shapes = ctx.getShapes();
+  SmallVector<DimExpr> inDims = shapes.dimsOf(*data);
+  size_t rank = std::max(inDims.size(), target->size());
+  SmallVector<DimExpr> out(rank);
+  SmallVector<int64_t> outShape(rank);
+  bool needsShape = false;
+  for (size_t i = 0; i < rank; ++i) {
+    // Right-aligned; a missing dim acts as 1.
+    int64_t ii = int64_t(i) - int64_t(rank - inDims.size());
+    int64_t ti = int64_t(i) - int64_t(rank - target->size());
+    DimExpr a = ii >= 0 ? inDims[ii] : DimExpr::constant(1);
+    DimExpr b = ti >= 0 ? (*target)[ti] : DimExpr::constant(1);
+    if (b.isConstant() && b.coeff < 0)
+      return ctx.fail("shape entry ", b.coeff, " is negative");
+    DimExpr &o = out[i];
+    if (a == b || b == DimExpr::constant(1))
+      o = a;
+    else if (a == DimExpr::constant(1))
+      o = b;
+    else if (a.isConstant() && b.isConstant())
+      return ctx.fail("input dim ", a.coeff, " does not broadcast to ",
+                      b.coeff);
+    else if (a.isConstant())
+      o = a; // b is a dim that must be 1 or equal to a
+    else if (b.isConstant())
+      o = b; // the input's dynamic dim must be 1 or equal to b
+    else
+      return ctx.fail("cannot tell whether dim ", i,
+                      " of the input or of the shape broadcasts; both are "
+                      "only known at run time");
+    outShape[i] = o.isConstant() ? o.coeff : kDynamic;
+    // A dynamic result dim the input does not determine.
+    if (!o.isConstant() && (ii < 0 || shapeOf(*data)[ii] == 1))
+      needsShape = true;
+  }
+  auto type = RankedTensorType::get(outShape, elementTypeOf(*data));
+  Value shapeOperand;
+  if (needsShape) {
+    FailureOr<Value> s =
+        ctx.materializeInts(out, {static_cast<int64_t>(rank)});
+    if (failed(s))
+      return failure();
+    shapeOperand = *s;
+  }
+  FailureOr<Value> result =
+      type == data->getType()
+          ? FailureOr<Value>(*data)
+          : ctx.createTyped<ExpandOp>(type, *data, shapeOperand);
+  if (failed(result))
+    return failure();
+  shapes.setDims(*result, out);
+  ctx.setResults(*result);
+  return success();
+}
+
+/// Range(start, limit, delta) with constant scalars becomes a constant.
+LogicalResult range(NodeContext &ctx) {
+  if (failed(ctx.checkArity(3, 3)))
+    return failure();
+  FailureOr<Value> startValue = ctx.input(0, "start");
+  if (failed(startValue))
+    return failure();
+  Type element = elementTypeOf(*startValue);
+  const char *names[] = {"start", "limit", "delta"};
+  double values[3];
+  for (unsigned i = 0; i < 3; ++i) {
+    FailureOr<Value> v = ctx.input(i, names[i]);
+    if (failed(v))
+      return failure();
+    if (rankOf(*v) != 0)
+      return ctx.fail("input ", i, " (", names[i], ") must be a scalar, got ",
+                      v->getType());
+    std::optional<SmallVector<DimExpr>> known = ctx.getShapes().valuesOf(*v);
+    if (known && !known->front().isConstant())
+      return ctx.fail("input ", i, " (", names[i],
+                      ") depends on a dynamic dim; deepc has no run-time "
+                      "Range yet");
+    FailureOr<double> c = ctx.constantFloat(i, names[i]);
+    if (failed(c))
+      return failure();
+    values[i] = *c;
+  }
+  if (values[2] == 0)
+    return ctx.fail("delta is 0");
+  double count = std::ceil((values[1] - values[0]) / values[2]);
+  if (!(count < double(1 << 24)))
+    return ctx.fail("the range has ", count, " elements, too many to fold");
+  int64_t n = std::max<int64_t>(0, static_cast<int64_t>(count));
+  auto type = RankedTensorType::get({n}, element);
+  DenseElementsAttr attr;
+  if (auto floatType = dyn_cast<FloatType>(element)) {
+    SmallVector<APFloat> elements;
+    for (int64_t i = 0; i < n; ++i) {
+      APFloat v(values[0] + double(i) * values[2]);
+      bool losesInfo;
+      v.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                &losesInfo);
+      elements.push_back(v);
+    }
+    attr = DenseElementsAttr::get(type, elements);
+  } else {
+    SmallVector<APInt> elements;
+    unsigned width = element.getIntOrFloatBitWidth();
+    for (int64_t i = 0; i < n; ++i)
+      elements.push_back(APInt(64,
+                               static_cast<int64_t>(values[0]) +
+                                   i * static_cast<int64_t>(values[2]),
+                               /*isSigned=*/true)
+                             .trunc(width));
+    attr = DenseElementsAttr::get(type, elements);
+  }
+  ctx.setResults(ctx.constant(attr));
+  return success();
+}
+
+/// ConstantOfShape: a splat of `value` (default f32 0) of a known shape.
+LogicalResult constantOfShape(NodeContext &ctx) {
+  if (failed(ctx.checkArity(1, 1)))
+    return failure();
+  FailureOr<SmallVector<DimExpr>> shape = ctx.knownInts(0, "input");
+  if (failed(shape))
+    return failure();
+  Attribute valueAttr = ctx.getNode().getOnnxAttr("value");
+  Attribute scalar;
+  Type element;
+  if (!valueAttr) {
+    element = ctx.getBuilder().getF32Type();
+    scalar = ctx.getBuilder().getF32FloatAttr(0);
+  } else {
+    auto elements = dyn_cast<DenseElementsAttr>(valueAttr);
+    if (!elements || elements.getNumElements() != 1)
+      return ctx.fail("attribute 'value' must be a one-element tensor, got ",
+                      valueAttr);
+    element = convertElementType(elements.getElementType());
+    if (!element)
+      return ctx.fail("attribute 'value' has element type ",
+                      elements.getElementType(),
+                      ", which deepc does not support");
+    if (isa<FloatType>(element))
+      scalar = FloatAttr::get(element, *elements.getValues<APFloat>().begin());
+    else
+      scalar = IntegerAttr::get(element, *elements.getValues<APInt>().begin());
+  }
+  SmallVector<int64_t> dims;
+  for (const DimExpr &e : *shape) {
+    if (e.isConstant() && e.coeff < 0)
+      return ctx.fail("shape entry ", e.coeff, " is negative");
+    dims.push_back(e.isConstant() ? e.coeff : kDynamic);
+  }
+  auto type = RankedTensorType::get(dims, element);
+  if (type.hasStaticShape()) {
+    ctx.setResults(ctx.constant(DenseElementsAttr::get(type, scalar)));
+    return success();
+  }
+  // Dynamic: broadcast a one-element constant to the run-time shape.
+  auto unit = RankedTensorType::get(SmallVector<int64_t>(dims.size(), 1),
+                                    element);
+  Value one = ctx.constant(DenseElementsAttr::get(unit, scalar));
+  FailureOr<Value> s =
+      ctx.materializeInts(*shape, {static_cast<int64_t>(shape->size())});
+  if (failed(s))
+    return failure();
+  FailureOr<Value> result = ctx.createTyped<ExpandOp>(type, one, *s);
+  if (failed(result))
+    return failure();
+  ctx.getShapes().setDims(*result, *shape);
+  ctx.setResults(*result);
+  return success();
+}
+
+} // namespace
+
+void onnx_to_deepc::registerShapeHandlers(HandlerRegistry &r) {
+  r.add("", "Shape", {1, 13, 15, 19, 21, 23}, shape);
+  r.add("", "Reshape", {5, 13, 14, 19, 21, 23}, reshape);
+  r.add("", "Transpose", {1, 13, 21, 23}, transpose);
+  r.add("", "Concat", {4, 11, 13}, concat);
+  r.add("", "Slice", {10, 11, 13}, slice);
+  r.add("", "Gather", {1, 11, 13}, gather);
+  r.add("", "Unsqueeze", {1, 11, 13, 21, 23}, unsqueeze);
+  r.add("", "Squeeze", {1, 11, 13, 21, 23}, squeeze);
+  r.add("", "Flatten", {1, 9, 11, 13, 21, 23}, flatten);
+  r.add("", "Identity", {1, 13, 14, 16, 19, 21, 23}, identity);
+  r.add("", "Expand", {8, 13}, expand);
+  r.add("", "Range", 11, range);
+  r.add("", "ConstantOfShape", {9, 20, 21, 23}, constantOfShape);
+}
