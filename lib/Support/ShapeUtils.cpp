@@ -68,8 +68,7 @@ bool dimsCompatible(int64_t a, int64_t b) {
 }
 
 bool shapesCompatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
-  return a.size() == b.size() &&
-         llvm::all_of(llvm::zip(a, b), [](auto p) {
+  return a.size() == b.size() && llvm::all_of(llvm::zip(a, b), [](auto p) {
            return dimsCompatible(std::get<0>(p), std::get<1>(p));
          });
 }

@@ -38,8 +38,8 @@ struct FuseExpertGateUpPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateFuseExpertGateUpPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns))))
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

@@ -1,7 +1,7 @@
 //===- DeepcCollectiveOps.cpp - deepc collectives -------------------------===//
 
-#include "deepc/Dialect/Deepc/IR/Deepc.h"
 #include "OpUtils.h"
+#include "deepc/Dialect/Deepc/IR/Deepc.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/Support/MathExtras.h"
@@ -28,8 +28,8 @@ static LogicalResult checkGroupSize(std::optional<Location> loc,
 /// dynamic if it was. Fails when the product does not fit in int64_t, which
 /// would otherwise wrap to a negative extent (or to kDynamic).
 static LogicalResult scaleDim(std::optional<Location> loc, StringRef opName,
-                             SmallVectorImpl<int64_t> &shape, int64_t axis,
-                             int64_t groupSize) {
+                              SmallVectorImpl<int64_t> &shape, int64_t axis,
+                              int64_t groupSize) {
   int64_t &dim = shape[axis];
   if (dim == kDynamic)
     return success();
@@ -50,8 +50,8 @@ LogicalResult AllGatherOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
-  if (failed(checkRankedOperands(loc, getOperationName(),
-                                 adaptor.getOperands())))
+  if (failed(
+          checkRankedOperands(loc, getOperationName(), adaptor.getOperands())))
     return failure();
   SmallVector<int64_t> shape(shapeOf(adaptor.getInput()));
   if (failed(checkGroupSize(loc, getOperationName(), adaptor.getGroupSize())))
@@ -73,8 +73,8 @@ LogicalResult AllToAllOp::inferReturnTypes(MLIRContext *,
                                            std::optional<Location> loc,
                                            Adaptor adaptor,
                                            SmallVectorImpl<Type> &inferred) {
-  if (failed(checkRankedOperands(loc, getOperationName(),
-                                 adaptor.getOperands())))
+  if (failed(
+          checkRankedOperands(loc, getOperationName(), adaptor.getOperands())))
     return failure();
   SmallVector<int64_t> shape(shapeOf(adaptor.getInput()));
   int64_t groupSize = adaptor.getGroupSize();
@@ -94,10 +94,9 @@ LogicalResult AllToAllOp::inferReturnTypes(MLIRContext *,
                              " is out of range for rank ", shape.size());
   int64_t &splitDim = shape[*split];
   if (splitDim != kDynamic && splitDim % groupSize != 0)
-    return emitOptionalError(loc, "'deepc.all_to_all' op split dimension ",
-                             *split, " has size ", splitDim,
-                             ", which group_size ", groupSize,
-                             " does not divide");
+    return emitOptionalError(
+        loc, "'deepc.all_to_all' op split dimension ", *split, " has size ",
+        splitDim, ", which group_size ", groupSize, " does not divide");
   if (splitDim != kDynamic)
     splitDim /= groupSize;
   if (failed(scaleDim(loc, getOperationName(), shape, *concat, groupSize)))

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "deepc/Dialect/Deepc/IR/Deepc.h"
 #include "OpUtils.h"
+#include "deepc/Dialect/Deepc/IR/Deepc.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/Support/Format.h"
@@ -126,8 +126,8 @@ LogicalResult RotaryOp::verify() {
   int64_t pairs = rotaryDim == kDynamic ? kDynamic : rotaryDim / 2;
   if (!dimsCompatible(table.back(), pairs))
     return emitOpError("cos and sin have ")
-           << formatDim(table.back()) << " angles per position but "
-           << rotated << " needs " << pairs << " (one per rotated pair)";
+           << formatDim(table.back()) << " angles per position but " << rotated
+           << " needs " << pairs << " (one per rotated pair)";
   if (!isBroadcastableTo(table.drop_back(), input.drop_back()))
     return emitOpError("cos and sin of shape ")
            << formatShape(table)
@@ -144,16 +144,16 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
-  if (failed(checkRankedOperands(loc, getOperationName(),
-                                 adaptor.getOperands())))
+  if (failed(
+          checkRankedOperands(loc, getOperationName(), adaptor.getOperands())))
     return failure();
   ArrayRef<int64_t> q = shapeOf(adaptor.getQ());
   ArrayRef<int64_t> v = shapeOf(adaptor.getV());
   if (q.size() != 4 || v.size() != 4)
-    return emitOptionalError(
-        loc, "'deepc.attention' op q, k and v must have rank 4 "
-             "[batch, heads, seq, head_dim], got q ",
-        formatShape(q), " and v ", formatShape(v));
+    return emitOptionalError(loc,
+                             "'deepc.attention' op q, k and v must have rank 4 "
+                             "[batch, heads, seq, head_dim], got q ",
+                             formatShape(q), " and v ", formatShape(v));
   inferred.push_back(RankedTensorType::get(
       {q[0], q[1], q[2], v[3]},
       cast<RankedTensorType>(adaptor.getQ().getType()).getElementType()));
@@ -179,26 +179,25 @@ LogicalResult AttentionOp::verify() {
         std::tuple{"k", k, "[batch, kv_heads, kv_seq, head_dim]"},
         std::tuple{"v", v, "[batch, kv_heads, kv_seq, v_head_dim]"}})
     if (shape.size() != 4)
-      return emitOpError() << name << " must have rank 4 " << layout
-                           << ", got " << formatShape(shape);
+      return emitOpError() << name << " must have rank 4 " << layout << ", got "
+                           << formatShape(shape);
   int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
   if (heads < 1 || kvHeads < 1)
-    return emitOpError("num_heads (")
-           << heads << ") and num_kv_heads (" << kvHeads
-           << ") must be at least 1";
+    return emitOpError("num_heads (") << heads << ") and num_kv_heads ("
+                                      << kvHeads << ") must be at least 1";
   if (heads % kvHeads != 0)
     return emitOpError("num_heads (")
            << heads << ") is not a multiple of num_kv_heads (" << kvHeads
            << "): each key/value head serves a whole group of query heads";
   if (!dimsCompatible(q[1], heads))
-    return emitOpError("q has ") << formatDim(q[1])
-                                 << " heads (dimension 1) but num_heads is "
-                                 << heads;
+    return emitOpError("q has ")
+           << formatDim(q[1]) << " heads (dimension 1) but num_heads is "
+           << heads;
   for (auto [name, shape] : {std::pair{"k", k}, std::pair{"v", v}})
     if (!dimsCompatible(shape[1], kvHeads))
-      return emitOpError()
-             << name << " has " << formatDim(shape[1])
-             << " heads (dimension 1) but num_kv_heads is " << kvHeads;
+      return emitOpError() << name << " has " << formatDim(shape[1])
+                           << " heads (dimension 1) but num_kv_heads is "
+                           << kvHeads;
   if (!dimsCompatible(q[0], k[0]) || !dimsCompatible(q[0], v[0]) ||
       !dimsCompatible(k[0], v[0]))
     return emitOpError("q, k and v have different batch sizes (")
@@ -409,12 +408,12 @@ LogicalResult MoeOp::verify() {
   int64_t groups = getNGroup(), topGroups = getTopkGroup();
   if (groups < 1 || experts % groups != 0)
     return emitOpError("n_group (")
-           << groups << ") must be at least 1 and divide the number of experts ("
+           << groups
+           << ") must be at least 1 and divide the number of experts ("
            << experts << ")";
   if (topGroups < 1 || topGroups > groups)
     return emitOpError("topk_group (")
-           << topGroups << ") must be between 1 and n_group (" << groups
-           << ")";
+           << topGroups << ") must be between 1 and n_group (" << groups << ")";
   if (groups > 1 && getGroupScore() == GroupScore::top2_sum &&
       experts / groups < 2)
     return emitOpError("group_score top2_sum needs at least 2 experts per "

@@ -1,7 +1,7 @@
 //===- DeepcQuantOps.cpp - deepc quantization ops -------------------------===//
 
-#include "deepc/Dialect/Deepc/IR/Deepc.h"
 #include "OpUtils.h"
+#include "deepc/Dialect/Deepc/IR/Deepc.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -90,22 +90,23 @@ LogicalResult QMatmulOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &inferred) {
-  if (failed(checkRankedOperands(loc, getOperationName(),
-                                 adaptor.getOperands())))
+  if (failed(
+          checkRankedOperands(loc, getOperationName(), adaptor.getOperands())))
     return failure();
   ArrayRef<int64_t> input = shapeOf(adaptor.getInput());
   ArrayRef<int64_t> weight = shapeOf(adaptor.getWeight());
   if (input.empty() || weight.size() != 2)
     return emitOptionalError(
-        loc, "'deepc.qmatmul' op needs an input [..., K] and a weight [N, K], "
-             "got ",
+        loc,
+        "'deepc.qmatmul' op needs an input [..., K] and a weight [N, K], "
+        "got ",
         formatShape(input), " and ", formatShape(weight));
   if (!dimsCompatible(input.back(), weight[1]))
-    return emitOptionalError(loc, "'deepc.qmatmul' op input has K = ",
-                             formatDim(input.back()), " but the weight (N x K "
-                             "= ",
-                             formatShape(weight), ") has K = ",
-                             formatDim(weight[1]));
+    return emitOptionalError(
+        loc, "'deepc.qmatmul' op input has K = ", formatDim(input.back()),
+        " but the weight (N x K "
+        "= ",
+        formatShape(weight), ") has K = ", formatDim(weight[1]));
   SmallVector<int64_t> result(input);
   result.back() = weight[0];
   inferred.push_back(

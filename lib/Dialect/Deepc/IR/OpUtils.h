@@ -45,8 +45,7 @@ inline LogicalResult checkRankedOperands(std::optional<Location> loc,
 /// Checks that `value` (when present) has the shape `expected`, naming the
 /// layout the user should have used, for example "[num_experts, hidden]".
 inline LogicalResult expectShape(Operation *op, Value value, StringRef name,
-                                 ArrayRef<int64_t> expected,
-                                 StringRef layout) {
+                                 ArrayRef<int64_t> expected, StringRef layout) {
   if (!value || shapesCompatible(shapeOf(value), expected))
     return success();
   return op->emitOpError() << name << " must have shape " << layout << " = "
