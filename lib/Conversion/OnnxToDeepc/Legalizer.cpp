@@ -11,6 +11,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <algorithm>
 
@@ -182,6 +183,117 @@ Type onnx_to_deepc::convertElementType(Type type) {
   return {};
 }
 
+RankedTensorType onnx_to_deepc::offsetUnsignedType(Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked)
+    return {};
+  auto integer = dyn_cast<IntegerType>(ranked.getElementType());
+  if (!integer || !integer.isUnsigned() ||
+      (integer.getWidth() != 8 && integer.getWidth() != 4))
+    return {};
+  return RankedTensorType::get(
+      ranked.getShape(),
+      IntegerType::get(type.getContext(), integer.getWidth()));
+}
+
+FailureOr<ElementsAttr>
+onnx_to_deepc::offsetUnsignedConstant(ElementsAttr value) {
+  RankedTensorType type = offsetUnsignedType(value.getType());
+  if (!type)
+    return failure();
+  unsigned width = type.getElementTypeBitWidth();
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(value)) {
+    APInt half = APInt::getOneBitSet(width, width - 1);
+    return ElementsAttr(dense.mapValues(
+        type.getElementType(),
+        [&](const APInt &u) { return APInt(u) ^ half; }));
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return failure();
+    ArrayRef<char> data = blob->getData();
+    // A byte holds one uint8 or two uint4 (low nibble first); flipping the
+    // top bit of each element is the same xor for both layouts' bytes.
+    uint8_t mask = width == 8 ? 0x80 : 0x88;
+    SmallVector<char> shifted(data.begin(), data.end());
+    for (char &byte : shifted)
+      byte = static_cast<char>(static_cast<uint8_t>(byte) ^ mask);
+    return ElementsAttr(DenseResourceElementsAttr::get(
+        type, resource.getRawHandle().getKey(),
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(shifted,
+                                                      blob->getDataAlignment())));
+  }
+  return failure();
+}
+
+std::optional<SmallVector<uint8_t>>
+onnx_to_deepc::constantBytes(ElementsAttr value) {
+  auto type = cast<ShapedType>(value.getType());
+  if (!type.getElementType().isIntOrFloat() ||
+      type.getElementTypeBitWidth() < 8 || !type.hasStaticShape())
+    return std::nullopt;
+  size_t bytes =
+      type.getNumElements() * (type.getElementTypeBitWidth() / 8);
+  ArrayRef<char> data;
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    data = dense.getRawData();
+    if (dense.isSplat()) {
+      SmallVector<uint8_t> result;
+      for (size_t i = 0; i < bytes; ++i)
+        result.push_back(static_cast<uint8_t>(data[i % data.size()]));
+      return result;
+    }
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    data = blob->getData();
+  } else {
+    return std::nullopt;
+  }
+  if (data.size() != bytes)
+    return std::nullopt;
+  return SmallVector<uint8_t>(data.begin(), data.end());
+}
+
+ElementsAttr onnx_to_deepc::makeIntConstant(RankedTensorType type,
+                                            ArrayRef<int8_t> values,
+                                            StringRef blobName) {
+  unsigned width = type.getElementTypeBitWidth();
+  assert((width == 4 || width == 8) && "4- or 8-bit constants only");
+  // Below this many bytes the values stay readable in the IR, as the
+  // importer's inline limit does for initializers.
+  constexpr size_t kInlineBytes = 1024;
+  size_t bytes = width == 8 ? values.size() : (values.size() + 1) / 2;
+  if (bytes <= kInlineBytes) {
+    SmallVector<APInt> elements;
+    for (int8_t v : values)
+      elements.push_back(APInt(width, v, /*isSigned=*/true));
+    return DenseElementsAttr::get(type, elements);
+  }
+  SmallVector<char> data(bytes, 0);
+  for (auto [i, v] : llvm::enumerate(values)) {
+    if (width == 8) {
+      data[i] = static_cast<char>(v);
+      continue;
+    }
+    uint8_t nibble = static_cast<uint8_t>(v) & 0xf;
+    data[i / 2] = static_cast<char>(static_cast<uint8_t>(data[i / 2]) |
+                                    (nibble << (4 * (i % 2))));
+  }
+  // Resource keys print bare in the IR: keep them identifiers.
+  std::string key;
+  if (blobName.empty() || !(llvm::isAlpha(blobName.front()) ||
+                            blobName.front() == '_'))
+    key.push_back('_');
+  for (char c : blobName)
+    key.push_back(llvm::isAlnum(c) || c == '_' || c == '.' ? c : '_');
+  return DenseResourceElementsAttr::get(
+      type, key,
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(data, /*align=*/1));
+}
+
 RankedTensorType onnx_to_deepc::convertTensorType(Type type) {
   auto ranked = dyn_cast<RankedTensorType>(type);
   if (!ranked)
@@ -222,9 +334,23 @@ LogicalResult NodeContext::checkArity(unsigned min, unsigned max) {
 bool NodeContext::hasInput(unsigned i) { return bool(rawInput(i)); }
 
 FailureOr<Value> NodeContext::optionalInput(unsigned i, StringRef what) {
+  bool offset = false;
+  FailureOr<Value> v = optionalQuantInput(i, what, offset);
+  if (failed(v) || !offset)
+    return v;
+  return fail("input ", i, " (", what,
+              ") is an ONNX unsigned integer tensor, which deepc reads only "
+              "as the quantized values or zero points of QuantizeLinear, "
+              "DequantizeLinear and MatMulNBits");
+}
+
+FailureOr<Value> NodeContext::optionalQuantInput(unsigned i, StringRef what,
+                                                 bool &offset) {
+  offset = false;
   Value v = rawInput(i);
   if (!v)
     return Value();
+  offset = shapes.isOffsetUnsigned(v);
   // A producer that failed to legalize has reported already; do not pile
   // a second error on every consumer.
   if (v.getDefiningOp<onnx::NodeOp>() || v.getDefiningOp<onnx::ConstantOp>())
@@ -423,9 +549,10 @@ FailureOr<Value> NodeContext::finishInferred(Operation *op) {
         op->getRegions(), types);
   });
   // The driver erases every op of a handler that fails.
-  if (failed(inferred) || types.size() != 1)
+  if (failed(inferred) || types.size() != op->getNumResults())
     return fail(reason.empty() ? "result type inference failed" : reason);
-  op->getResult(0).setType(types.front());
+  for (auto [result, type] : llvm::zip(op->getResults(), types))
+    result.setType(type);
   return finishTyped(op);
 }
 

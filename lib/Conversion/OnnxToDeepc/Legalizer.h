@@ -22,6 +22,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <optional>
@@ -91,6 +92,15 @@ public:
   /// Drops what is known about `v`, which is about to be erased.
   void forget(Value v);
 
+  /// ONNX unsigned tensors (uint8, uint4) have no deepc type. Legalization
+  /// holds them as the signed integers of the same width offset by half the
+  /// range, `u - 128` (uint8 -> i8) or `u - 8` (uint4 -> i4), and records
+  /// such values here. Only handlers that know the offset read them
+  /// (QuantizeLinear, DequantizeLinear, MatMulNBits); for everyone else
+  /// NodeContext::input refuses them.
+  void setOffsetUnsigned(Value v) { offsetUnsigned.insert(v); }
+  bool isOffsetUnsigned(Value v) const { return offsetUnsigned.contains(v); }
+
   /// Where symbol `s` comes from: dim `second` of tensor `first`.
   std::pair<Value, unsigned> symbolSource(unsigned s) const {
     return sources[s];
@@ -100,6 +110,7 @@ private:
   DenseMap<std::pair<Value, unsigned>, DimExpr> dims;
   DenseMap<Value, SmallVector<DimExpr>> values;
   SmallVector<std::pair<Value, unsigned>> sources;
+  llvm::DenseSet<Value> offsetUnsigned;
 };
 
 /// Formats "ONNX Add node 'name' (opset 14)" for diagnostics.
@@ -112,6 +123,24 @@ std::string nodeName(onnx::NodeOp node);
 Type convertElementType(Type type);
 /// Converts a ranked tensor type; null when unranked or unsupported.
 RankedTensorType convertTensorType(Type type);
+
+/// For a uint8 or uint4 tensor type, the i8 or i4 type that holds it offset
+/// (see ShapeKnowledge::setOffsetUnsigned); null for any other type.
+RankedTensorType offsetUnsignedType(Type type);
+/// The value of a uint8 or uint4 constant as the offset i8 or i4 constant:
+/// each element `u` becomes `u - 128` (`u - 8`), which in two's complement
+/// flips the top bit, so the conversion is exact and bytewise. Resource
+/// blobs are copied (their packing is kept); failure for other encodings.
+FailureOr<ElementsAttr> offsetUnsignedConstant(ElementsAttr value);
+
+/// The bytes of an integer constant of at least 8 bits per element, row
+/// major (a splat is expanded); nullopt for encodings without raw bytes.
+std::optional<SmallVector<uint8_t>> constantBytes(ElementsAttr value);
+/// An integer constant of `type` from one value per element, as a dense
+/// attribute when small and otherwise as a resource blob (4-bit elements
+/// packed two per byte, low nibble first, as the importer stores them).
+ElementsAttr makeIntConstant(RankedTensorType type, ArrayRef<int8_t> values,
+                             StringRef blobName);
 
 //===----------------------------------------------------------------------===//
 // NodeContext: what a handler sees
@@ -155,6 +184,10 @@ public:
   FailureOr<Value> input(unsigned i, StringRef what);
   /// Like input() but null (and no error) when the input is omitted.
   FailureOr<Value> optionalInput(unsigned i, StringRef what);
+  /// Like optionalInput() but also accepts an offset unsigned value
+  /// (ShapeKnowledge::setOffsetUnsigned); `offset` says whether it is one.
+  FailureOr<Value> optionalQuantInput(unsigned i, StringRef what,
+                                      bool &offset);
   /// Every input from `first` on, each required.
   FailureOr<SmallVector<Value>> variadicInputs(unsigned first, StringRef what);
 
@@ -195,6 +228,17 @@ public:
     auto op = builder.create<OpTy>(getLoc(), builder.getNoneType(),
                                    std::forward<Args>(args)...);
     return finishInferred(op.getOperation());
+  }
+
+  /// Like create() for an op with `numResults` inferred results.
+  template <typename OpTy, typename... Args>
+  FailureOr<OpTy> createMulti(unsigned numResults, Args &&...args) {
+    SmallVector<Type> placeholders(numResults, builder.getNoneType());
+    auto op = builder.create<OpTy>(getLoc(), TypeRange(placeholders),
+                                   std::forward<Args>(args)...);
+    if (failed(finishInferred(op.getOperation())))
+      return failure();
+    return op;
   }
 
   /// Creates a deepc op with an explicit result type (reshape, expand,
@@ -295,6 +339,10 @@ void registerReductionHandlers(HandlerRegistry &registry);
 void registerShapeHandlers(HandlerRegistry &registry);
 void registerTensorHandlers(HandlerRegistry &registry);
 void registerNormalizationHandlers(HandlerRegistry &registry);
+void registerIndexingHandlers(HandlerRegistry &registry);
+void registerQuantizationHandlers(HandlerRegistry &registry);
+void registerEinsumHandlers(HandlerRegistry &registry);
+void registerContribHandlers(HandlerRegistry &registry);
 
 /// Shared by handlers: the normalized axis or an error.
 FailureOr<int64_t> normalizeAxisOrFail(NodeContext &ctx, int64_t axis,

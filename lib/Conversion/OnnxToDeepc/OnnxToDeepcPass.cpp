@@ -67,6 +67,10 @@ struct ConvertOnnxToDeepcPass
     registerShapeHandlers(*handlers);
     registerTensorHandlers(*handlers);
     registerNormalizationHandlers(*handlers);
+    registerIndexingHandlers(*handlers);
+    registerQuantizationHandlers(*handlers);
+    registerEinsumHandlers(*handlers);
+    registerContribHandlers(*handlers);
     registry = std::move(handlers);
     return success();
   }
@@ -103,7 +107,8 @@ private:
   LogicalResult reportUnsupported(ModuleOp module);
   LogicalResult legalizeFunction(func::FuncOp func);
   LogicalResult convertSignature(func::FuncOp func);
-  LogicalResult convertInitializer(onnx::ConstantOp op, OpBuilder &builder);
+  LogicalResult convertInitializer(onnx::ConstantOp op, OpBuilder &builder,
+                                   ShapeKnowledge &shapes);
   LogicalResult replaceNode(NodeContext &ctx);
 
   std::shared_ptr<const HandlerRegistry> registry;
@@ -205,8 +210,23 @@ LogicalResult ConvertOnnxToDeepcPass::convertSignature(func::FuncOp func) {
 }
 
 LogicalResult ConvertOnnxToDeepcPass::convertInitializer(onnx::ConstantOp op,
-                                                         OpBuilder &builder) {
+                                                         OpBuilder &builder,
+                                                         ShapeKnowledge &shapes) {
   if (op->use_empty()) {
+    op.erase();
+    return success();
+  }
+  // uint8 and uint4 (quantized weights and zero points) become offset i8
+  // and i4 constants that only the quantization handlers read.
+  if (RankedTensorType offsetType = offsetUnsignedType(op.getType())) {
+    FailureOr<ElementsAttr> value = offsetUnsignedConstant(op.getValue());
+    if (failed(value))
+      return op.emitError("cannot legalize initializer of type ")
+             << op.getType() << ": its encoding cannot be converted";
+    builder.setInsertionPoint(op);
+    auto constant = builder.create<ConstantOp>(op.getLoc(), offsetType, *value);
+    shapes.setOffsetUnsigned(constant.getResult());
+    op.replaceAllUsesWith(constant.getResult());
     op.erase();
     return success();
   }
@@ -269,7 +289,7 @@ LogicalResult ConvertOnnxToDeepcPass::legalizeFunction(func::FuncOp func) {
   Block &body = func.getBody().front();
   for (Operation &op : llvm::make_early_inc_range(body)) {
     if (auto initializer = dyn_cast<onnx::ConstantOp>(op)) {
-      ok &= succeeded(convertInitializer(initializer, builder));
+      ok &= succeeded(convertInitializer(initializer, builder, shapes));
       continue;
     }
     auto node = dyn_cast<onnx::NodeOp>(op);
@@ -295,6 +315,15 @@ LogicalResult ConvertOnnxToDeepcPass::legalizeFunction(func::FuncOp func) {
 
   // The results now have deepc types.
   Operation *terminator = body.getTerminator();
+  for (auto [i, result] : llvm::enumerate(terminator->getOperands()))
+    if (shapes.isOffsetUnsigned(result)) {
+      emitError(result.getLoc())
+          << "cannot legalize graph output " << i << ": it is an ONNX "
+          << "unsigned integer tensor, which deepc has no type for";
+      ok = false;
+    }
+  if (!ok)
+    return failure();
   func.setType(FunctionType::get(context, body.getArgumentTypes(),
                                  terminator->getOperandTypes()));
 

@@ -682,7 +682,9 @@ LogicalResult expand(NodeContext &ctx) {
   return success();
 }
 
-/// Range(start, limit, delta) with constant scalars becomes a constant.
+/// Range(start, limit, delta) with constant scalars becomes a constant;
+/// otherwise a deepc.range of dynamic length, whose length is the limit
+/// when it counts from 0 by 1 (position ids up to a sequence length).
 LogicalResult range(NodeContext &ctx) {
   if (failed(ctx.checkArity(3, 3)))
     return failure();
@@ -691,7 +693,9 @@ LogicalResult range(NodeContext &ctx) {
     return failure();
   Type element = elementTypeOf(*startValue);
   const char *names[] = {"start", "limit", "delta"};
-  double values[3];
+  Value inputs[3];
+  std::optional<DimExpr> known[3];
+  bool allConstant = true;
   for (unsigned i = 0; i < 3; ++i) {
     FailureOr<Value> v = ctx.input(i, names[i]);
     if (failed(v))
@@ -699,11 +703,35 @@ LogicalResult range(NodeContext &ctx) {
     if (rankOf(*v) != 0)
       return ctx.fail("input ", i, " (", names[i], ") must be a scalar, got ",
                       v->getType());
-    std::optional<SmallVector<DimExpr>> known = ctx.getShapes().valuesOf(*v);
-    if (known && !known->front().isConstant())
-      return ctx.fail("input ", i, " (", names[i],
-                      ") depends on a dynamic dim; deepc has no run-time "
-                      "Range yet");
+    if (elementTypeOf(*v) != element)
+      return ctx.fail("input ", i, " (", names[i], ") has type ",
+                      v->getType(), " but start has ", startValue->getType());
+    inputs[i] = *v;
+    if (std::optional<SmallVector<DimExpr>> values =
+            ctx.getShapes().valuesOf(*v))
+      known[i] = values->front();
+    DenseElementsAttr attr;
+    allConstant &= matchPattern(*v, m_Constant(&attr)) ||
+                   (known[i] && known[i]->isConstant());
+  }
+  if (!allConstant) {
+    FailureOr<Value> result = ctx.createTyped<RangeOp>(
+        RankedTensorType::get({kDynamic}, element), inputs[0], inputs[1],
+        inputs[2]);
+    if (failed(result))
+      return failure();
+    if (known[0] && *known[0] == DimExpr::constant(0) && known[1] &&
+        known[2] && *known[2] == DimExpr::constant(1))
+      ctx.getShapes().setDim(*result, 0, *known[1]);
+    ctx.setResults(*result);
+    return success();
+  }
+  double values[3];
+  for (unsigned i = 0; i < 3; ++i) {
+    if (known[i]) {
+      values[i] = double(known[i]->coeff);
+      continue;
+    }
     FailureOr<double> c = ctx.constantFloat(i, names[i]);
     if (failed(c))
       return failure();

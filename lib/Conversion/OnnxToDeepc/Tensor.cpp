@@ -127,6 +127,16 @@ LogicalResult constantOp(NodeContext &ctx) {
     if (!elements)
       return ctx.fail("attribute 'value' must be a tensor, got ",
                       attr.getValue());
+    // uint8/uint4 zero points: offset constants (see ShapeKnowledge).
+    if (offsetUnsignedType(elements.getType())) {
+      FailureOr<ElementsAttr> offset = offsetUnsignedConstant(elements);
+      if (failed(offset))
+        return ctx.fail("attribute 'value' has an unsupported encoding");
+      Value result = ctx.constant(*offset);
+      ctx.getShapes().setOffsetUnsigned(result);
+      ctx.setResults(result);
+      return success();
+    }
     auto type = convertTensorType(elements.getType());
     if (!type)
       return ctx.fail("attribute 'value' has type ", elements.getType(),

@@ -149,15 +149,14 @@ func.func @shape_errors(%x: tensor<4x8xf32>, %w: tensor<4x8xf32>) -> (!onnx.unkn
 
 // -----
 
-// Tests that a Range whose limit is a dynamic dim is refused (deepc has no
-// run-time range yet), and a Constant node without a value.
-func.func @range_dynamic(%x: tensor<?xf32>) -> (!onnx.unknown, !onnx.unknown) {
-  %s = onnx.node "Shape" version 13 (%x) : (tensor<?xf32>) -> !onnx.unknown
+// Tests that a Range of a non-scalar is refused, and a Constant node
+// without a value.
+func.func @range_vector(%x: tensor<?xf32>) -> (!onnx.unknown, !onnx.unknown) {
   %z = onnx.constant dense<0> : tensor<si64>
-  %n = onnx.node "Gather" version 13 (%s, %z) : (!onnx.unknown, tensor<si64>) -> !onnx.unknown
+  %v = onnx.constant dense<[4]> : tensor<1xsi64>
   %one = onnx.constant dense<1> : tensor<si64>
-  // expected-error @+1 {{cannot legalize ONNX Range node (opset 11): input 1 (limit) depends on a dynamic dim; deepc has no run-time Range yet}}
-  %0 = onnx.node "Range" version 11 (%z, %n, %one) : (tensor<si64>, !onnx.unknown, tensor<si64>) -> !onnx.unknown
+  // expected-error @+1 {{cannot legalize ONNX Range node (opset 11): input 1 (limit) must be a scalar, got 'tensor<1xi64>'}}
+  %0 = onnx.node "Range" version 11 (%z, %v, %one) : (tensor<si64>, tensor<1xsi64>, tensor<si64>) -> !onnx.unknown
   // expected-error @+1 {{cannot legalize ONNX Constant node (opset 13): needs exactly one of the attributes value, value_float, value_floats, value_int, value_ints}}
   %1 = onnx.node "Constant" version 13 () : () -> !onnx.unknown
   return %0, %1 : !onnx.unknown, !onnx.unknown

@@ -7,16 +7,16 @@
 // a version newer than the newest known opset is flagged as such.
 
 // CHECK: error: the model uses 4 ONNX operators that deepc cannot legalize
-// CHECK-NEXT: note: loc("nz1"): ai.onnx NonZero (opset 13): nodes 'nz1', 'nz2'
-// CHECK-NEXT: note: loc("moe"): com.microsoft MoE (opset 1): node 'moe'
+// CHECK-NEXT: note: loc("nz1"): ai.onnx Unique (opset 11): nodes 'nz1', 'nz2'
+// CHECK-NEXT: note: loc("moe"): com.microsoft QMoE (opset 1): node 'moe'
 // CHECK-NEXT: note: loc("slice9"): ai.onnx Slice (opset 9): node 'slice9'
 // CHECK: note: ai.onnx Relu (opset 24) [newer than opset 23, the newest deepc knows]: 1 unnamed node
 // CHECK-NOT: note:
 // CHECK-NOT: Relu (opset 14)
 func.func @main(%x: tensor<4x8xf32>) -> (!onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown) {
-  %a = onnx.node "NonZero" version 13 (%x) : (tensor<4x8xf32>) -> !onnx.unknown loc("nz1")
-  %b = onnx.node "NonZero" version 13 (%x) : (tensor<4x8xf32>) -> !onnx.unknown loc("nz2")
-  %c = onnx.node "MoE" domain "com.microsoft" version 1 (%x) : (tensor<4x8xf32>) -> !onnx.unknown loc("moe")
+  %a = onnx.node "Unique" version 11 (%x) : (tensor<4x8xf32>) -> !onnx.unknown loc("nz1")
+  %b = onnx.node "Unique" version 11 (%x) : (tensor<4x8xf32>) -> !onnx.unknown loc("nz2")
+  %c = onnx.node "QMoE" domain "com.microsoft" version 1 (%x) : (tensor<4x8xf32>) -> !onnx.unknown loc("moe")
   %d = onnx.node "Slice" version 9 (%x) {starts = [0], ends = [1]} : (tensor<4x8xf32>) -> !onnx.unknown loc("slice9")
   %e = onnx.node "Relu" version 24 (%x) : (tensor<4x8xf32>) -> !onnx.unknown
   %f = onnx.node "Relu" version 14 (%x) : (tensor<4x8xf32>) -> !onnx.unknown loc("ok")

@@ -12,7 +12,8 @@ func.func @every_op(%x: tensor<2x8x64xf32>, %i: tensor<2x8xi64>, %b: tensor<2x8x
                    %w: tensor<64x64xf32>, %s: tensor<3xi64>, %embed: tensor<256x64xf32>,
                    %table: tensor<8x8xf32>, %router: tensor<8x64xf32>,
                    %wgu: tensor<8x256x64xf32>, %wd: tensor<8x64x128xf32>,
-                   %scale: tensor<64xf32>, %q4: tensor<64x64xi4>, %qs: tensor<64x2xf32>) {
+                   %scale: tensor<64xf32>, %q4: tensor<64x64xi4>, %qs: tensor<64x2xf32>,
+                   %ix3: tensor<2x8x2xi64>, %r0: tensor<i64>, %r1: tensor<i64>) {
   // CHECK: onnx.node "Identity" version 13 (%{{.*}})
   %n = onnx.node "Identity" version 13 (%x) : (tensor<2x8x64xf32>) -> tensor<2x8x64xf32>
   // CHECK: deepc.constant
@@ -107,6 +108,20 @@ func.func @every_op(%x: tensor<2x8x64xf32>, %i: tensor<2x8xi64>, %b: tensor<2x8x
   %idx = deepc.reshape %i : tensor<2x8xi64> -> tensor<16x1xi64>
   %upd = deepc.reshape %x : tensor<2x8x64xf32> -> tensor<16x64xf32>
   %43 = deepc.scatter %embed[%idx], %upd reduction = <add> : tensor<256x64xf32>, tensor<16x1xi64>, tensor<16x64xf32>
+  // CHECK: deepc.gather_elements
+  %ge = deepc.gather_elements %x[%ix3] axis = 2 : tensor<2x8x64xf32>, tensor<2x8x2xi64>
+  // CHECK: deepc.gather_nd
+  %gnd = deepc.gather_nd %x[%ix3] batch_dims = 1 : tensor<2x8x64xf32>, tensor<2x8x2xi64>
+  // CHECK: deepc.topk
+  %topv, %topi = deepc.topk %x k = 2 axis = -1 : tensor<2x8x64xf32>
+  // CHECK: deepc.cumsum
+  %cs = deepc.cumsum %i axis = 1 exclusive : tensor<2x8xi64>
+  // CHECK: deepc.trilu
+  %tri = deepc.trilu %table k = 1 : tensor<8x8xf32>
+  // CHECK: deepc.nonzero
+  %nz = deepc.nonzero %b : tensor<2x8x64xi1>
+  // CHECK: deepc.range
+  %rg = deepc.range %r0, %r1, %r1 : tensor<i64> -> tensor<?xi64>
   // CHECK: deepc.reshape
   %44 = deepc.reshape %x : tensor<2x8x64xf32> -> tensor<2x8x4x16xf32>
   // CHECK: deepc.transpose

@@ -311,3 +311,66 @@ func.func @shape_of(%x: tensor<2x3xf32>, %y: tensor<?x3xf32>) -> (tensor<2xi64>,
   %1 = deepc.shape_of %y : tensor<?x3xf32>
   return %0, %1 : tensor<2xi64>, tensor<2xi64>
 }
+
+// -----
+
+// Tests that topk along an axis of size 1 is the input with zero indices.
+// CHECK-LABEL: func.func @topk_single
+// CHECK-SAME: (%[[X:.*]]: tensor<4x1xf32>)
+// CHECK: %[[Z:.*]] = deepc.constant dense<0> : tensor<4x1xi64>
+// CHECK-NEXT: return %[[X]], %[[Z]]
+func.func @topk_single(%x: tensor<4x1xf32>) -> (tensor<4x1xf32>, tensor<4x1xi64>) {
+  %v, %i = deepc.topk %x k = 1 axis = 1 : tensor<4x1xf32>
+  return %v, %i : tensor<4x1xf32>, tensor<4x1xi64>
+}
+
+// -----
+
+// Tests that cumsum along an axis of size 1 is the input, or zeros when
+// exclusive.
+// CHECK-LABEL: func.func @cumsum_single
+// CHECK-SAME: (%[[X:.*]]: tensor<4x1xi64>)
+// CHECK: %[[Z:.*]] = deepc.constant dense<0> : tensor<4x1xi64>
+// CHECK-NEXT: return %[[X]], %[[Z]]
+func.func @cumsum_single(%x: tensor<4x1xi64>) -> (tensor<4x1xi64>, tensor<4x1xi64>) {
+  %0 = deepc.cumsum %x axis = 1 : tensor<4x1xi64>
+  %1 = deepc.cumsum %x axis = -1 exclusive : tensor<4x1xi64>
+  return %0, %1 : tensor<4x1xi64>, tensor<4x1xi64>
+}
+
+// -----
+
+// Tests that trilu keeping every element, or of zeros, folds away, and that
+// one that zeroes some elements stays.
+// CHECK-LABEL: func.func @trilu_whole
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>)
+// CHECK: %[[T:.*]] = deepc.trilu %[[X]] : tensor<4x8xf32>
+// CHECK: return %[[X]], %[[X]], %[[T]], %{{.*}}
+func.func @trilu_whole(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %zero = deepc.constant dense<0.0> : tensor<4x8xf32>
+  %0 = deepc.trilu %x k = -3 : tensor<4x8xf32>
+  %1 = deepc.trilu %x lower k = 7 : tensor<4x8xf32>
+  %2 = deepc.trilu %x : tensor<4x8xf32>
+  %3 = deepc.trilu %zero : tensor<4x8xf32>
+  return %0, %1, %2, %3 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// Tests that a range with constant bounds and a static length folds.
+// CHECK-LABEL: func.func @range_constant
+// CHECK: %[[R:.*]] = deepc.constant dense<[1, 3, 5]> : tensor<3xi64>
+// CHECK: %[[F:.*]] = deepc.constant dense<[2.000000e+00, 1.500000e+00]> : tensor<2xf32>
+// CHECK-NOT: deepc.range
+// CHECK: return %[[R]], %[[F]]
+func.func @range_constant() -> (tensor<3xi64>, tensor<2xf32>) {
+  %a = deepc.constant dense<1> : tensor<i64>
+  %b = deepc.constant dense<6> : tensor<i64>
+  %c = deepc.constant dense<2> : tensor<i64>
+  %0 = deepc.range %a, %b, %c : tensor<i64> -> tensor<3xi64>
+  %fa = deepc.constant dense<2.0> : tensor<f32>
+  %fb = deepc.constant dense<1.0> : tensor<f32>
+  %fc = deepc.constant dense<-0.5> : tensor<f32>
+  %1 = deepc.range %fa, %fb, %fc : tensor<f32> -> tensor<2xf32>
+  return %0, %1 : tensor<3xi64>, tensor<2xf32>
+}

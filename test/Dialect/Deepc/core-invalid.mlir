@@ -414,3 +414,197 @@ func.func @shape_of_unranked(%x: tensor<*xf32>) {
   %0 = "deepc.shape_of"(%x) : (tensor<*xf32>) -> tensor<1xi64>
   return
 }
+
+// -----
+
+// Tests that gather_elements cannot gather from a scalar.
+func.func @gather_elements_scalar(%x: tensor<f32>, %i: tensor<i64>) {
+  // expected-error @+1 {{'deepc.gather_elements' op cannot gather from a scalar}}
+  %0 = deepc.gather_elements %x[%i] axis = 0 : tensor<f32>, tensor<i64>
+  return
+}
+
+// -----
+
+// Tests that gather_elements needs indices of the data's rank.
+func.func @gather_elements_rank(%x: tensor<4x8xf32>, %i: tensor<4xi64>) {
+  // expected-error @+1 {{'deepc.gather_elements' op indices have rank 1 but data has rank 2; they must be equal}}
+  %0 = deepc.gather_elements %x[%i] axis = 1 : tensor<4x8xf32>, tensor<4xi64>
+  return
+}
+
+// -----
+
+// Tests that gather_elements checks its axis.
+func.func @gather_elements_axis(%x: tensor<4x8xf32>, %i: tensor<4x2xi64>) {
+  // expected-error @+1 {{'deepc.gather_elements' op axis 2 is out of range for data of rank 2}}
+  %0 = deepc.gather_elements %x[%i] axis = 2 : tensor<4x8xf32>, tensor<4x2xi64>
+  return
+}
+
+// -----
+
+// Tests that gather_elements indices may not outgrow data off the axis.
+func.func @gather_elements_larger(%x: tensor<4x8xf32>, %i: tensor<5x2xi64>) {
+  // expected-error @+1 {{'deepc.gather_elements' op indices 5x2 are larger than data 4x8 in dimension 0, which is not the gather axis}}
+  %0 = deepc.gather_elements %x[%i] axis = 1 : tensor<4x8xf32>, tensor<5x2xi64>
+  return
+}
+
+// -----
+
+// Tests that gather_nd needs index tuples.
+func.func @gather_nd_scalar_indices(%x: tensor<4x8xf32>, %i: tensor<i64>) {
+  // expected-error @+1 {{'deepc.gather_nd' op indices must have rank 1 or more, the last dimension holding index tuples}}
+  %0 = deepc.gather_nd %x[%i] : tensor<4x8xf32>, tensor<i64>
+  return
+}
+
+// -----
+
+// Tests that gather_nd checks batch_dims against both ranks.
+func.func @gather_nd_batch_dims(%x: tensor<4x8xf32>, %i: tensor<4x1xi64>) {
+  // expected-error @+1 {{'deepc.gather_nd' op batch_dims (2) must be non-negative and less than the rank of data (2) and of indices (2)}}
+  %0 = deepc.gather_nd %x[%i] batch_dims = 2 : tensor<4x8xf32>, tensor<4x1xi64>
+  return
+}
+
+// -----
+
+// Tests that gather_nd needs a static index tuple length.
+func.func @gather_nd_dynamic_tuple(%x: tensor<4x8xf32>, %i: tensor<4x?xi64>) {
+  // expected-error @+1 {{'deepc.gather_nd' op the index tuple length (last dimension of indices) must be static}}
+  %0 = deepc.gather_nd %x[%i] : tensor<4x8xf32>, tensor<4x?xi64>
+  return
+}
+
+// -----
+
+// Tests that gather_nd index tuples must fit the data's rank.
+func.func @gather_nd_long_tuple(%x: tensor<4x8xf32>, %i: tensor<4x2xi64>) {
+  // expected-error @+1 {{'deepc.gather_nd' op index tuples of length 2 after 1 batch dimension(s) do not fit data of rank 2}}
+  %0 = deepc.gather_nd %x[%i] batch_dims = 1 : tensor<4x8xf32>, tensor<4x2xi64>
+  return
+}
+
+// -----
+
+// Tests that gather_nd batch dimensions must agree.
+func.func @gather_nd_batch_mismatch(%x: tensor<4x8xf32>, %i: tensor<3x1xi64>) {
+  // expected-error @+1 {{'deepc.gather_nd' op batch dimension 0 is 4 in data but 3 in indices}}
+  %0 = deepc.gather_nd %x[%i] batch_dims = 1 : tensor<4x8xf32>, tensor<3x1xi64>
+  return
+}
+
+// -----
+
+// Tests that topk cannot select from a scalar.
+func.func @topk_scalar(%x: tensor<f32>) {
+  // expected-error @+1 {{'deepc.topk' op cannot select from a scalar}}
+  %v, %i = deepc.topk %x k = 1 axis = 0 : tensor<f32>
+  return
+}
+
+// -----
+
+// Tests that topk checks its axis.
+func.func @topk_axis(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'deepc.topk' op axis -3 is out of range for rank 2}}
+  %v, %i = deepc.topk %x k = 1 axis = -3 : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+// Tests that topk needs k of at least 1.
+func.func @topk_zero(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'deepc.topk' op k (0) must be at least 1}}
+  %v, %i = deepc.topk %x k = 0 axis = -1 : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+// Tests that topk cannot take more elements than the axis has.
+func.func @topk_too_many(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'deepc.topk' op k (9) exceeds the size of axis 1 (8)}}
+  %v, %i = deepc.topk %x k = 9 axis = -1 : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+// Tests that cumsum refuses booleans.
+func.func @cumsum_bool(%x: tensor<4xi1>) {
+  // expected-error @+1 {{'deepc.cumsum' op cannot sum i1 elements; cast them to an integer type first}}
+  %0 = deepc.cumsum %x axis = 0 : tensor<4xi1>
+  return
+}
+
+// -----
+
+// Tests that cumsum checks its axis.
+func.func @cumsum_axis(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'deepc.cumsum' op axis 2 is out of range for rank 2}}
+  %0 = deepc.cumsum %x axis = 2 : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+// Tests that trilu needs a matrix.
+func.func @trilu_vector(%x: tensor<8xf32>) {
+  // expected-error @+1 {{'deepc.trilu' op needs an input of rank 2 or more ([..., M, N]), got 'tensor<8xf32>'}}
+  %0 = deepc.trilu %x : tensor<8xf32>
+  return
+}
+
+// -----
+
+// Tests that range refuses element types ONNX Range does not have.
+func.func @range_bool(%x: tensor<i1>) {
+  // expected-error @+1 {{'deepc.range' op needs i32, i64, f32, f16 or bf16 bounds, got 'i1'}}
+  %0 = deepc.range %x, %x, %x : tensor<i1> -> tensor<?xi1>
+  return
+}
+
+// -----
+
+// Tests that range bounds are scalars.
+func.func @range_vector_bounds(%x: tensor<1xi64>) {
+  // expected-error @+1 {{'deepc.range' op start, limit and delta must be rank-0 tensors, got 'tensor<1xi64>'}}
+  %0 = deepc.range %x, %x, %x : tensor<1xi64> -> tensor<?xi64>
+  return
+}
+
+// -----
+
+// Tests that range produces a 1-D tensor.
+func.func @range_result_rank(%x: tensor<i64>) {
+  // expected-error @+1 {{'deepc.range' op result must be 1-D, got 'tensor<?x?xi64>'}}
+  %0 = deepc.range %x, %x, %x : tensor<i64> -> tensor<?x?xi64>
+  return
+}
+
+// -----
+
+// Tests that a constant zero delta is refused.
+func.func @range_zero_delta() {
+  %a = deepc.constant dense<0> : tensor<i64>
+  %b = deepc.constant dense<4> : tensor<i64>
+  // expected-error @+1 {{'deepc.range' op delta is 0}}
+  %0 = deepc.range %a, %b, %a : tensor<i64> -> tensor<?xi64>
+  return
+}
+
+// -----
+
+// Tests that a static length must match constant bounds.
+func.func @range_wrong_length() {
+  %a = deepc.constant dense<0> : tensor<i64>
+  %b = deepc.constant dense<4> : tensor<i64>
+  %c = deepc.constant dense<3> : tensor<i64>
+  // expected-error @+1 {{'deepc.range' op result has 3 elements but the constant bounds give 2}}
+  %0 = deepc.range %a, %b, %c : tensor<i64> -> tensor<3xi64>
+  return
+}

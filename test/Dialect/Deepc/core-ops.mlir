@@ -239,3 +239,55 @@ func.func @shape_of(%x: tensor<?x?x64xf32>, %s: tensor<f32>) -> (tensor<3xi64>, 
   %1 = deepc.shape_of %s : tensor<f32>
   return %0, %1 : tensor<3xi64>, tensor<0xi64>
 }
+
+// Tests gather_elements and gather_nd with and without batch dims, and the
+// result shapes they infer.
+// CHECK-LABEL: func.func @gathers
+// CHECK: %[[E:.*]] = deepc.gather_elements %{{.*}}[%{{.*}}] axis = 1 : tensor<?x8xf32>, tensor<?x2xi64>
+// CHECK: %[[N:.*]] = deepc.gather_nd %{{.*}}[%{{.*}}] : tensor<8x128x64xf32>, tensor<?x2x1xi64>
+// CHECK: %[[B:.*]] = deepc.gather_nd %{{.*}}[%{{.*}}] batch_dims = 1 : tensor<2x16x64xf32>, tensor<2x4x1xi32>
+// CHECK: return %[[E]], %[[N]], %[[B]] : tensor<?x2xf32>, tensor<?x2x128x64xf32>, tensor<2x4x64xf32>
+func.func @gathers(%s: tensor<?x8xf32>, %i: tensor<?x2xi64>, %w: tensor<8x128x64xf32>,
+                   %ids: tensor<?x2x1xi64>, %x: tensor<2x16x64xf32>, %pos: tensor<2x4x1xi32>)
+    -> (tensor<?x2xf32>, tensor<?x2x128x64xf32>, tensor<2x4x64xf32>) {
+  %0 = deepc.gather_elements %s[%i] axis = 1 : tensor<?x8xf32>, tensor<?x2xi64>
+  %1 = deepc.gather_nd %w[%ids] : tensor<8x128x64xf32>, tensor<?x2x1xi64>
+  %2 = deepc.gather_nd %x[%pos] batch_dims = 1 : tensor<2x16x64xf32>, tensor<2x4x1xi32>
+  return %0, %1, %2 : tensor<?x2xf32>, tensor<?x2x128x64xf32>, tensor<2x4x64xf32>
+}
+
+// Tests topk's two results, and that largest and sorted print only when
+// false.
+// CHECK-LABEL: func.func @topk
+// CHECK: %[[V:.*]], %[[I:.*]] = deepc.topk %{{.*}} k = 2 axis = -1 : tensor<?x8xf32>
+// CHECK: deepc.topk %{{.*}} k = 3 axis = 0 {largest = false, sorted = false} : tensor<?x8xf32>
+// CHECK: return %[[V]], %[[I]] : tensor<?x2xf32>, tensor<?x2xi64>
+func.func @topk(%x: tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi64>) {
+  %v, %i = deepc.topk %x k = 2 axis = -1 : tensor<?x8xf32>
+  %v2, %i2 = deepc.topk %x k = 3 axis = 0 {largest = false, sorted = false} : tensor<?x8xf32>
+  return %v, %i : tensor<?x2xf32>, tensor<?x2xi64>
+}
+
+// Tests cumsum, trilu, nonzero and range in their forms.
+// CHECK-LABEL: func.func @scans_and_masks
+// CHECK: deepc.cumsum %{{.*}} axis = 1 : tensor<?x?xi64>
+// CHECK: deepc.cumsum %{{.*}} axis = -1 exclusive reverse : tensor<?x?xi64>
+// CHECK: deepc.trilu %{{.*}} : tensor<8x8xf32>
+// CHECK: deepc.trilu %{{.*}} lower k = -1 : tensor<2x?x?xi1>
+// CHECK: %[[NZ:.*]] = deepc.nonzero %{{.*}} : tensor<2x?x?xi1>
+// CHECK: %[[R:.*]] = deepc.range %{{.*}}, %{{.*}}, %{{.*}} : tensor<i64> -> tensor<?xi64>
+// CHECK: deepc.range %{{.*}}, %{{.*}}, %{{.*}} : tensor<f32> -> tensor<?xf32>
+// CHECK: return %[[NZ]], %[[R]] : tensor<3x?xi64>, tensor<?xi64>
+func.func @scans_and_masks(%m: tensor<?x?xi64>, %t: tensor<8x8xf32>, %b: tensor<2x?x?xi1>,
+                           %n: tensor<i64>, %f: tensor<f32>) -> (tensor<3x?xi64>, tensor<?xi64>) {
+  %0 = deepc.cumsum %m axis = 1 : tensor<?x?xi64>
+  %1 = deepc.cumsum %m axis = -1 exclusive reverse : tensor<?x?xi64>
+  %2 = deepc.trilu %t : tensor<8x8xf32>
+  %3 = deepc.trilu %b lower k = -1 : tensor<2x?x?xi1>
+  %4 = deepc.nonzero %b : tensor<2x?x?xi1>
+  %zero = deepc.constant dense<0> : tensor<i64>
+  %one = deepc.constant dense<1> : tensor<i64>
+  %5 = deepc.range %zero, %n, %one : tensor<i64> -> tensor<?xi64>
+  %6 = deepc.range %f, %f, %f : tensor<f32> -> tensor<?xf32>
+  return %4, %5 : tensor<3x?xi64>, tensor<?xi64>
+}

@@ -336,6 +336,184 @@ def Deepc_ScatterOp : Deepc_Op<"scatter",
   let hasVerifier = 1;
 }
 
+def Deepc_GatherElementsOp : Deepc_Op<"gather_elements",
+    [Pure, Deepc_InferResultType,
+     AllElementTypesMatch<["data", "result"]>]> {
+  let summary = "gather single elements along an axis by a same-rank index";
+  let description = [{
+    ONNX `GatherElements`: `indices` has the rank of `data`, and
+    `result[i0, ..., ik, ...] = data[i0, ..., indices[i0, ..., ik, ...], ...]`
+    with the index replacing the coordinate along `axis`. Negative indices
+    count from the end of that dimension. The result has the shape of
+    `indices`, which may be smaller than `data` along any dimension.
+
+    ```mlir
+    %0 = deepc.gather_elements %scores[%idx] axis = 1
+        : tensor<?x8xf32>, tensor<?x2xi64>
+    ```
+  }];
+  let arguments = (ins Deepc_Tensor:$data, Deepc_IndexTensor:$indices,
+                       Deepc_I64Attr:$axis);
+  let results = (outs Deepc_Tensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` `axis` `=` $axis attr-dict `:` type($data) `,`
+    type($indices)
+  }];
+}
+
+def Deepc_GatherNdOp : Deepc_Op<"gather_nd",
+    [Pure, Deepc_InferResultType,
+     AllElementTypesMatch<["data", "result"]>]> {
+  let summary = "gather slices by N-d index tuples";
+  let description = [{
+    ONNX `GatherND`: `indices` has shape `[..., k]`, and each index tuple
+    selects the slice `data[b..., i0, ..., ik-1]`, where the first
+    `batch_dims` dimensions of `data` and `indices` are shared batch
+    dimensions. The result shape is
+    `indices.shape[:-1] + data.shape[batch_dims + k:]`. `k` (the last
+    dimension of `indices`) must be static. Negative indices count from the
+    end of their dimension. This is how exporters gather stacked expert
+    weights by the routed expert ids.
+
+    ```mlir
+    %0 = deepc.gather_nd %w[%ids] : tensor<8x128x64xf32>, tensor<?x2x1xi64>
+    %1 = deepc.gather_nd %x[%pos] batch_dims = 1
+        : tensor<2x16x64xf32>, tensor<2x4x1xi64>
+    ```
+  }];
+  let arguments = (ins Deepc_Tensor:$data, Deepc_IndexTensor:$indices,
+                       DefaultValuedAttr<Deepc_I64Attr, "0">:$batch_dims);
+  let results = (outs Deepc_Tensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` (`batch_dims` `=` $batch_dims^)? attr-dict `:`
+    type($data) `,` type($indices)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Selection and scans
+//===----------------------------------------------------------------------===//
+
+def Deepc_TopKOp : Deepc_Op<"topk", [Pure, Deepc_InferResultType,
+    AllElementTypesMatch<["input", "values"]>]> {
+  let summary = "the k largest or smallest elements along an axis";
+  let description = [{
+    ONNX `TopK` with a compile-time `k`: `values` holds the `k` largest
+    (or, without `largest`, smallest) elements of `input` along `axis`, and
+    `indices` (i64) their positions along that axis. Both results have the
+    input's shape with `axis` of size `k`. With `sorted` the elements come
+    in order (descending for `largest`), otherwise in an unspecified order.
+    Equal elements keep their input order: the lower index comes first.
+    This is the selection step of top-k MoE routing.
+
+    ```mlir
+    %values, %indices = deepc.topk %probs k = 2 axis = -1
+        : tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins Deepc_Tensor:$input, Deepc_I64Attr:$k,
+                       DefaultValuedAttr<Deepc_I64Attr, "-1">:$axis,
+                       DefaultValuedAttr<BoolAttr, "true">:$largest,
+                       DefaultValuedAttr<BoolAttr, "true">:$sorted);
+  let results = (outs Deepc_Tensor:$values, RankedTensorOf<[I64]>:$indices);
+  let assemblyFormat = [{
+    $input `k` `=` $k `axis` `=` $axis attr-dict `:` type($input)
+  }];
+  let hasFolder = 1;
+}
+
+def Deepc_CumSumOp : Deepc_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
+  let summary = "cumulative sum along an axis";
+  let description = [{
+    ONNX `CumSum`: `result[..., i, ...] = sum(input[..., j, ...])` along
+    `axis` for `j <= i`; with `exclusive`, `j < i` (the first element is 0);
+    with `reverse`, the sum runs from the end (`j >= i`, or `j > i` when
+    also exclusive). Exporters use it for position ids from attention masks
+    and for MoE token offsets.
+
+    ```mlir
+    %0 = deepc.cumsum %mask axis = 1 exclusive : tensor<?x?xi64>
+    ```
+  }];
+  let arguments = (ins Deepc_Tensor:$input, Deepc_I64Attr:$axis,
+                       UnitAttr:$exclusive, UnitAttr:$reverse);
+  let results = (outs Deepc_Tensor:$result);
+  let assemblyFormat = [{
+    $input `axis` `=` $axis (`exclusive` $exclusive^)? (`reverse` $reverse^)?
+    attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Deepc_TriluOp : Deepc_Op<"trilu", [Pure, SameOperandsAndResultType]> {
+  let summary = "keep the upper or lower triangle of the last two dims";
+  let description = [{
+    ONNX `Trilu` over the last two dimensions `[..., M, N]` of `input`
+    (rank 2 or more): element `(i, j)` is kept when `j - i >= k` (the upper
+    triangle, the default) or, with `lower`, when `j - i <= k`; the others
+    become 0. `k = 0` is the main diagonal, positive `k` above it. Causal
+    masks are built this way.
+
+    ```mlir
+    %0 = deepc.trilu %ones k = 1 : tensor<8x8xf32>
+    %1 = deepc.trilu %x lower : tensor<?x?xi1>
+    ```
+  }];
+  let arguments = (ins Deepc_Tensor:$input, UnitAttr:$lower,
+                       DefaultValuedAttr<Deepc_I64Attr, "0">:$k);
+  let results = (outs Deepc_Tensor:$result);
+  let assemblyFormat = [{
+    $input (`lower` $lower^)? (`k` `=` $k^)? attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Deepc_NonZeroOp : Deepc_Op<"nonzero", [Pure, Deepc_InferResultType]> {
+  let summary = "coordinates of the non-zero elements";
+  let description = [{
+    ONNX `NonZero`: a `[rank(input), n]` i64 tensor whose column `c` holds
+    the coordinates of the `c`-th non-zero element of `input` in row-major
+    order; `n`, the number of non-zero elements, is known only at run time.
+    Per-expert MoE loops find each expert's tokens this way.
+
+    ```mlir
+    %0 = deepc.nonzero %hit : tensor<?x8xi1>
+    ```
+  }];
+  let arguments = (ins Deepc_Tensor:$input);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Deepc_RangeOp : Deepc_Op<"range",
+    [Pure, AllTypesMatch<["start", "limit", "delta"]>,
+     AllElementTypesMatch<["start", "result"]>]> {
+  let summary = "a 1-D arithmetic sequence with run-time bounds";
+  let description = [{
+    ONNX `Range`: `result[i] = start + i * delta` for
+    `i < max(0, ceil((limit - start) / delta))`, where `start`, `limit` and
+    `delta` are rank-0 tensors of the result's element type. The result is
+    1-D; its length is dynamic unless the bounds are known, in which case
+    legalization emits a constant instead. A static length given in the
+    result type must agree with constant bounds. Position ids for a
+    sequence whose length is a dynamic dimension come from here.
+
+    ```mlir
+    %0 = deepc.range %zero, %seq, %one : tensor<i64> -> tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins Deepc_Tensor:$start, Deepc_Tensor:$limit,
+                       Deepc_Tensor:$delta);
+  let results = (outs Deepc_Tensor:$result);
+  let assemblyFormat = [{
+    $start `,` $limit `,` $delta attr-dict `:` type($start) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//
