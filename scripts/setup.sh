@@ -17,12 +17,14 @@ start=$SECONDS
 
 # MLIR/LLVM 19 and its tools (mlir-tblgen, FileCheck, not), the build tools,
 # GoogleTest, and protobuf with ONNX's onnx.proto (libonnx-dev: only the
-# schema is used, libonnx is never linked). Keep in sync with DESIGN.md's
-# dependency table.
+# schema is used, libonnx is never linked), and clang-14 with its sanitizer
+# and libFuzzer runtimes (libclang-rt-14-dev) for scripts/fuzz.sh. Keep in
+# sync with DESIGN.md's dependency table.
 apt_packages=(
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
   cmake ninja-build ccache g++ libgtest-dev
   libprotobuf-dev protobuf-compiler libonnx-dev
+  clang-14 libclang-rt-14-dev
 )
 
 #===--- Python: which interpreter makes the venv ---------------------===//

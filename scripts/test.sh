@@ -6,6 +6,9 @@
 # the line `N passed, N failed` (`, N skipped` when lit skipped some).
 # Exits non-zero when a test failed, lit itself failed, or no test ran.
 #
+# DEEPC_EXTRA_FAILURES=N adds N failures of checks run before it (CI's fuzz
+# run) to the summary.
+#
 # Arguments go to lit: `scripts/test.sh --filter rotary`, `scripts/test.sh -a`.
 # Without a venv or a build dir it runs scripts/setup.sh first.
 set -Eeuo pipefail
@@ -50,6 +53,13 @@ PY
 )" || counts="0 0 0"
 fi
 read -r passed failed skipped <<<"$counts"
+# Checks run before the tests (CI's fuzz run) report their failures here so
+# that the summary line counts them too.
+extra="${DEEPC_EXTRA_FAILURES:-0}"
+if [[ "$extra" =~ ^[0-9]+$ ]] && ((extra > 0)); then
+  echo "error: $extra check(s) run before the tests failed (see above)" >&2
+  failed=$((failed + extra))
+fi
 
 status=0
 if ((lit_rc != 0 && failed == 0)); then

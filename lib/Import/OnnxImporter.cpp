@@ -66,6 +66,14 @@ constexpr int64_t kMaxElements = int64_t(1) << 40;
 constexpr int64_t kMaxRank = 64;
 /// Local functions calling local functions, this deep at most.
 constexpr unsigned kMaxInlineDepth = 64;
+/// What inlining local functions may build, in estimated bytes of
+/// flattened nodes and call scopes: OnnxImportOptions::inlineBudget, or this
+/// many times the model's size when that is more. A depth limit alone does
+/// not bound the work: a function that calls the next one twice, 40 deep,
+/// makes 2^40 calls from a 3 KB file (a hang; with one node per leaf call,
+/// gigabytes of nodes long before OnnxImportOptions::maxNodes). Real models
+/// inline a few thousand nodes, a few MiB.
+constexpr uint64_t kInlineBudgetPerModelByte = 16;
 /// Protobuf cannot parse messages of 2 GiB or more; such models must keep
 /// their weights in external data.
 constexpr uint64_t kMaxModelBytes = (uint64_t(1) << 31) - 1;
@@ -282,10 +290,13 @@ std::string describe(const FlatNode &node) {
 
 class Importer {
 public:
+  /// Imports the file at `path`, or `buffer` when given, `path` then
+  /// being its identifier.
   Importer(MLIRContext &context, StringRef path,
-           const OnnxImportOptions &options)
+           const OnnxImportOptions &options, SharedBuffer buffer = nullptr)
       : ctx(&context), path(path.str()), options(options),
-        fileLoc(FileLineColLoc::get(&context, path, 0, 0)), builder(ctx) {}
+        fileLoc(FileLineColLoc::get(&context, path, 0, 0)), builder(ctx),
+        modelBuffer(std::move(buffer)) {}
 
   FailureOr<OwningOpRef<ModuleOp>> run();
 
@@ -338,7 +349,8 @@ private:
   Location fileLoc;
   OpBuilder builder;
 
-  /// The mapped model file; resource blobs that point into it share it.
+  /// The mapped model file (or the buffer given); resource blobs that point
+  /// into it share it.
   SharedBuffer modelBuffer;
   ParsedModel parsed;
   /// Opset versions the model imports, by normalized domain.
@@ -348,6 +360,11 @@ private:
   /// Owns attribute defaults parsed from unknown fields.
   std::deque<onnxpb::AttributeProto> ownedAttrs;
   llvm::StringSet<> usedPrefixes;
+  /// The last "#N" suffix given to each inlining prefix base.
+  llvm::StringMap<unsigned> prefixSuffixes;
+  /// Bytes inlining has built so far, and the most it may build.
+  uint64_t inlinedBytes = 0;
+  uint64_t inlineBudget = 0;
   std::vector<FlatNode> nodes;
 
   /// What defines each value, for messages ("graph input", "node 'x'").
@@ -367,30 +384,42 @@ private:
 //===----------------------------------------------------------------------===//
 
 LogicalResult Importer::readModel() {
-  llvm::sys::fs::file_status status;
-  if (std::error_code ec = llvm::sys::fs::status(path, status))
-    return emitError(fileLoc) << "cannot open the file: " << ec.message();
-  if (status.type() != llvm::sys::fs::file_type::regular_file)
-    return emitError(fileLoc) << "not a regular file";
-  if (status.getSize() == 0)
+  // A model given in memory already has its buffer; a file is checked
+  // before it is mapped.
+  uint64_t size;
+  if (modelBuffer) {
+    size = modelBuffer->getBufferSize();
+  } else {
+    llvm::sys::fs::file_status status;
+    if (std::error_code ec = llvm::sys::fs::status(path, status))
+      return emitError(fileLoc) << "cannot open the file: " << ec.message();
+    if (status.type() != llvm::sys::fs::file_type::regular_file)
+      return emitError(fileLoc) << "not a regular file";
+    size = status.getSize();
+  }
+  if (size == 0)
     return emitError(fileLoc) << "the file is empty, not an ONNX model";
-  if (status.getSize() > kMaxModelBytes)
+  if (size > kMaxModelBytes)
     return emitError(fileLoc)
-           << "the file is " << status.getSize()
+           << "the file is " << size
            << " bytes; protobuf reads at most 2 GiB, so larger models must "
               "keep their weights in external data";
+  inlineBudget =
+      std::max(options.inlineBudget, kInlineBudgetPerModelByte * size);
 
-  // Mapped, not read: initializers point into this buffer. No null
-  // terminator, or a file whose size is a multiple of the page size would
-  // be read into heap memory instead.
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false,
-                                  /*IsVolatile=*/false);
-  if (!buffer)
-    return emitError(fileLoc)
-           << "cannot read the file: " << buffer.getError().message();
-  modelBuffer = SharedBuffer(std::move(*buffer));
+  if (!modelBuffer) {
+    // Mapped, not read: initializers point into this buffer. No null
+    // terminator, or a file whose size is a multiple of the page size would
+    // be read into heap memory instead.
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+        llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                    /*RequiresNullTerminator=*/false,
+                                    /*IsVolatile=*/false);
+    if (!buffer)
+      return emitError(fileLoc)
+             << "cannot read the file: " << buffer.getError().message();
+    modelBuffer = SharedBuffer(std::move(*buffer));
+  }
 
   std::string reason;
   ArrayRef<char> bytes(modelBuffer->getBufferStart(),
@@ -504,6 +533,18 @@ LogicalResult Importer::flattenNode(const onnxpb::NodeProto &node,
   Location loc = nodeLoc(flat);
   if (flat.opType.empty())
     return emitError(loc) << describe(flat) << " has no op_type";
+  // Charges what inlining builds against its budget (see
+  // kInlineBudgetPerModelByte).
+  auto charge = [&](uint64_t bytes) -> LogicalResult {
+    inlinedBytes += bytes;
+    if (inlinedBytes <= inlineBudget)
+      return success();
+    return emitError(loc) << "inlining local functions builds more than "
+                          << (inlineBudget >> 20) << " MiB of nodes (at "
+                          << describe(flat)
+                          << "); the model is too large or its functions "
+                             "call each other too many times";
+  };
 
   // Attributes; inside a function, `ref_attr_name` takes the value of the
   // caller's attribute (or the function's default), and an attribute
@@ -555,8 +596,21 @@ LogicalResult Importer::flattenNode(const onnxpb::NodeProto &node,
     std::string base = (scope ? scope->prefix : std::string()) +
                        (node.name().empty() ? proto.name() : node.name());
     inner.prefix = base + "/";
-    for (unsigned i = 1; !usedPrefixes.insert(inner.prefix).second; ++i)
-      inner.prefix = base + "#" + std::to_string(i) + "/";
+    // Calls sharing a base (unnamed calls of one function) take base#1/,
+    // base#2/, ...; resuming from the last suffix given keeps k such calls
+    // linear rather than quadratic.
+    unsigned &suffix = prefixSuffixes[base];
+    while (!usedPrefixes.insert(inner.prefix).second)
+      inner.prefix = base + "#" + std::to_string(++suffix) + "/";
+    // The scope and its prefix; a call of an empty function builds no node
+    // but costs time all the same.
+    uint64_t callBytes = sizeof(InlineScope) + 2 * inner.prefix.size();
+    for (const std::string &value : flat.inputs)
+      callBytes += sizeof(std::string) + value.size();
+    for (const std::string &value : flat.outputs)
+      callBytes += sizeof(std::string) + value.size();
+    if (failed(charge(callBytes)))
+      return failure();
     for (int i = 0, e = proto.input_size(); i < e; ++i)
       inner.values[proto.input(i)] =
           i < node.input_size() ? flat.inputs[i] : std::string();
@@ -591,6 +645,21 @@ LogicalResult Importer::flattenNode(const onnxpb::NodeProto &node,
     version = it->second;
   }
   flat.version = *version;
+  if (scope) {
+    // An inlined node: its strings, and the attribute values it may copy
+    // (a large tensor attribute becomes a resource blob per node).
+    uint64_t nodeBytes = sizeof(FlatNode) + flat.name.size() +
+                         flat.domain.size() + flat.opType.size();
+    for (const std::string &value : flat.inputs)
+      nodeBytes += sizeof(std::string) + value.size();
+    for (const std::string &value : flat.outputs)
+      nodeBytes += sizeof(std::string) + value.size();
+    for (const FlatAttr &attr : flat.attrs)
+      nodeBytes +=
+          sizeof(FlatAttr) + attr.name.size() + attr.value->ByteSizeLong();
+    if (failed(charge(nodeBytes)))
+      return failure();
+  }
   if (nodes.size() >= options.maxNodes)
     return emitError(loc) << "the model has more than " << options.maxNodes
                           << " nodes after inlining local functions";
@@ -1376,5 +1445,16 @@ mlir::deepc::importOnnxModel(StringRef path, MLIRContext &context,
                              const OnnxImportOptions &options) {
   context.loadDialect<mlir::onnx::OnnxDialect, func::FuncDialect>();
   Importer importer(context, path, options);
+  return importer.run();
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+mlir::deepc::importOnnxModel(std::unique_ptr<llvm::MemoryBuffer> buffer,
+                             MLIRContext &context,
+                             const OnnxImportOptions &options) {
+  assert(buffer && "no buffer to import");
+  context.loadDialect<mlir::onnx::OnnxDialect, func::FuncDialect>();
+  std::string path = buffer->getBufferIdentifier().str();
+  Importer importer(context, path, options, SharedBuffer(std::move(buffer)));
   return importer.run();
 }

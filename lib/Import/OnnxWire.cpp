@@ -38,13 +38,17 @@ struct Field {
   llvm::ArrayRef<char> payload;   // length-delimited fields only
 };
 
-/// Reads a base-128 varint of at most 10 bytes.
+/// Reads a base-128 varint of at most 10 bytes whose value fits in 64 bits.
+/// (Protobuf drops the bits of a 10th byte past the 64th; such an encoding
+/// is never written, and taking it for a small length would be wrong.)
 bool readVarint(const uint8_t *&p, const uint8_t *end, uint64_t &value) {
   value = 0;
   for (unsigned shift = 0; shift < 70; shift += 7) {
     if (p == end)
       return false;
     uint8_t byte = *p++;
+    if (shift == 63 && byte > 1)
+      return false;
     value |= uint64_t(byte & 0x7f) << shift;
     if (!(byte & 0x80))
       return true;

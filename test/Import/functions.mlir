@@ -22,3 +22,8 @@
 // Tests that recursion between local functions is an error, not a hang.
 // RUN: not deepc %S/Inputs/function_recursive.onnx --emit=onnx 2>&1 | FileCheck %s --check-prefix=RECURSIVE --implicit-check-not=error:
 // RECURSIVE: function_recursive.onnx: error: local function 'custom.Ping' calls itself (through node 'start/to_pong/to_ping'); recursion cannot be inlined
+
+// Tests that inlining stops at a budget instead of hanging or running out
+// of memory: F0 calls F1 twice, ..., F31 calls F32 twice (2^32 nodes).
+// RUN: not deepc %S/Inputs/function_bomb.onnx --emit=onnx 2>&1 | FileCheck %s --check-prefix=BOMB --implicit-check-not=error:
+// BOMB: function_bomb.onnx: error: inlining local functions builds more than 256 MiB of nodes (at node 'call/{{[ab/]+}}id'); the model is too large or its functions call each other too many times

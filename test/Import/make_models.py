@@ -324,6 +324,29 @@ def make_functions():
     save(model(graph, opsets(("custom", 1)), functions=[ping, pong],
                ir_version=9), "function_recursive.onnx")
 
+    # An inlining bomb: F0 calls F1 twice, F1 calls F2 twice, ..., F32 is
+    # one Identity: 2^32 nodes from 2 KB. (An empty F32 would hang the same
+    # way, with no node at all.)
+    depth = 32
+    bomb = [helper.make_function(
+        "custom", f"F{depth}", ["x"], ["y"],
+        [helper.make_node("Identity", ["x"], ["y"], name="id")],
+        opset_imports=[helper.make_opsetid("", 18)], attributes=[])]
+    for i in range(depth):
+        bomb.append(helper.make_function(
+            "custom", f"F{i}", ["x"], ["y"],
+            [helper.make_node(f"F{i + 1}", ["x"], ["t"], name="a",
+                              domain="custom"),
+             helper.make_node(f"F{i + 1}", ["t"], ["y"], name="b",
+                              domain="custom")],
+            opset_imports=[helper.make_opsetid("custom", 1)], attributes=[]))
+    graph = helper.make_graph(
+        [helper.make_node("F0", ["x"], ["y"], name="call", domain="custom")],
+        "bomb", [vi("x", TensorProto.FLOAT, [4])],
+        [vi("y", TensorProto.FLOAT, [4])])
+    save(model(graph, opsets(("custom", 1)), functions=bomb, ir_version=9),
+         "function_bomb.onnx")
+
 
 def make_com_microsoft():
     """ONNX Runtime's contrib MoE op next to default-domain ops."""

@@ -16,6 +16,11 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
+#include <memory>
+
+namespace llvm {
+class MemoryBuffer;
+} // namespace llvm
 
 namespace mlir {
 class MLIRContext;
@@ -38,6 +43,12 @@ struct OnnxImportOptions {
   /// Upper bound on the number of nodes after inlining local functions, so
   /// that a hostile file cannot make inlining blow up exponentially.
   uint64_t maxNodes = uint64_t(1) << 22;
+  /// Upper bound on what inlining local functions builds, in estimated
+  /// bytes of nodes and call scopes: this, or 16 times the model's size
+  /// when that is more. Functions that call each other many times over
+  /// reach it long before `maxNodes`, and calls of empty functions, which
+  /// make no node, count too. 256 MiB is some 500,000 inlined nodes.
+  uint64_t inlineBudget = uint64_t(256) << 20;
 };
 
 /// Imports the ONNX model at `path` into a new module holding one
@@ -68,6 +79,17 @@ struct OnnxImportOptions {
 FailureOr<OwningOpRef<ModuleOp>>
 importOnnxModel(llvm::StringRef path, MLIRContext &context,
                 const OnnxImportOptions &options = {});
+
+/// Imports the ONNX model held in `buffer`, as the overload above imports a
+/// file (the file path is mapped into just such a buffer). The buffer's
+/// identifier stands for the model's path: locations and messages name it,
+/// and relative external-data locations are resolved against its directory
+/// (the current directory when it has none). Large initializers point into
+/// the buffer, which they keep alive. The fuzz target uses this to import
+/// from memory without a file per input.
+FailureOr<OwningOpRef<ModuleOp>>
+importOnnxModel(std::unique_ptr<llvm::MemoryBuffer> buffer,
+                MLIRContext &context, const OnnxImportOptions &options = {});
 
 } // namespace deepc
 } // namespace mlir
