@@ -1,7 +1,7 @@
 //===- Elementwise.cpp - ONNX elementwise ops to deepc --------------------===//
 //
 // Unary math, binary arithmetic and comparisons with numpy broadcasting,
-// the variadic Max/Min/Sum/Mean, logic ops, Where and Clip. Integer
+// the variadic Max/Min/Sum/Mean, logic ops, IsNaN, Where and Clip. Integer
 // arithmetic on values known at compile time (exporters' shape math) folds
 // to constants or symbolic dims instead of becoming ops.
 //
@@ -32,58 +32,79 @@ LogicalResult unary(NodeContext &ctx) {
 }
 
 /// How a binary op acts on symbolic integers, for folding.
-enum class Fold { None, Add, Sub, Mul, Div, Max, Min, Equal, Less, Greater };
+enum class Fold {
+  None,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Max,
+  Min,
+  Equal,
+  Less,
+  LessEqual,
+  Greater,
+  GreaterEqual
+};
+
+/// The sign of a - b when it is known for every value of the dims: dims are
+/// never negative, so `c * P + o` is positive when c >= 0 and o > 0, say.
+std::optional<int> compareDims(const DimExpr &a, const DimExpr &b) {
+  std::optional<DimExpr> d = subDims(a, b);
+  if (!d)
+    return std::nullopt;
+  if (d->isConstant())
+    return d->coeff > 0 ? 1 : d->coeff < 0 ? -1 : 0;
+  if (d->coeff >= 0 && d->offset > 0)
+    return 1;
+  if (d->coeff <= 0 && d->offset < 0)
+    return -1;
+  return std::nullopt;
+}
 
 std::optional<DimExpr> foldPair(Fold kind, const DimExpr &a,
                                 const DimExpr &b) {
-  bool constants = a.isConstant() && b.isConstant();
   switch (kind) {
   case Fold::None:
     return std::nullopt;
   case Fold::Add:
-    if (constants)
-      return DimExpr::constant(a.coeff + b.coeff);
-    if (b == DimExpr::constant(0))
-      return a;
-    if (a == DimExpr::constant(0))
-      return b;
-    return std::nullopt;
+    return addDims(a, b);
   case Fold::Sub:
-    if (constants)
-      return DimExpr::constant(a.coeff - b.coeff);
-    if (b == DimExpr::constant(0))
-      return a;
-    if (a == b)
-      return DimExpr::constant(0);
-    return std::nullopt;
+    return subDims(a, b);
   case Fold::Mul:
     return mulDims(a, b);
   case Fold::Div:
     return divDims(a, b);
-  case Fold::Max:
-  case Fold::Min:
-    if (constants)
-      return DimExpr::constant(kind == Fold::Max ? std::max(a.coeff, b.coeff)
-                                                 : std::min(a.coeff, b.coeff));
-    if (a == b)
-      return a;
-    return std::nullopt;
-  case Fold::Equal:
-    if (constants || a == b)
-      return DimExpr::constant(a == b);
-    // Dims are never negative: a dim is not -1 (torch's Expand pattern
-    // compares its target shape with -1).
-    if ((a.isConstant() && a.coeff < 0) || (b.isConstant() && b.coeff < 0))
-      return DimExpr::constant(0);
-    return std::nullopt;
-  case Fold::Less:
-  case Fold::Greater:
-    if (!constants)
-      return std::nullopt;
-    return DimExpr::constant(kind == Fold::Less ? a.coeff < b.coeff
-                                                : a.coeff > b.coeff);
+  default:
+    break;
   }
-  return std::nullopt;
+  std::optional<int> sign = compareDims(a, b);
+  // Dims are never negative: a dim is not -1 (torch's Expand pattern
+  // compares its target shape with -1).
+  if (!sign && kind == Fold::Equal &&
+      ((a.isConstant() && a.coeff < 0 && b.isNonNegative()) ||
+       (b.isConstant() && b.coeff < 0 && a.isNonNegative())))
+    return DimExpr::constant(0);
+  if (!sign)
+    return std::nullopt;
+  switch (kind) {
+  case Fold::Max:
+    return *sign >= 0 ? a : b;
+  case Fold::Min:
+    return *sign <= 0 ? a : b;
+  case Fold::Equal:
+    return DimExpr::constant(*sign == 0);
+  case Fold::Less:
+    return DimExpr::constant(*sign < 0);
+  case Fold::LessEqual:
+    return DimExpr::constant(*sign <= 0);
+  case Fold::Greater:
+    return DimExpr::constant(*sign > 0);
+  case Fold::GreaterEqual:
+    return DimExpr::constant(*sign >= 0);
+  default:
+    return std::nullopt;
+  }
 }
 
 /// A op B with numpy broadcasting; folded when both are known integers.
@@ -99,7 +120,8 @@ LogicalResult binary(NodeContext &ctx) {
     return failure();
   if (kind != Fold::None) {
     bool compare = kind == Fold::Equal || kind == Fold::Less ||
-                   kind == Fold::Greater;
+                   kind == Fold::LessEqual || kind == Fold::Greater ||
+                   kind == Fold::GreaterEqual;
     Type resultElement = compare ? ctx.getBuilder().getI1Type()
                                  : elementTypeOf(*a);
     if (elementTypeOf(*a) == elementTypeOf(*b)) {
@@ -251,6 +273,27 @@ LogicalResult clip(NodeContext &ctx) {
   return success();
 }
 
+/// IsNaN(X) -> not(equal(X, X)): NaN is the only value not equal to
+/// itself, so this is exact and needs no op of its own.
+LogicalResult isNaN(NodeContext &ctx) {
+  if (failed(ctx.checkArity(1, 1)))
+    return failure();
+  FailureOr<Value> x = ctx.input(0, "X");
+  if (failed(x))
+    return failure();
+  if (!isa<FloatType>(elementTypeOf(*x)))
+    return ctx.fail("input 0 (X) must hold floats, got ", x->getType());
+  FailureOr<Value> same = ctx.create<EqualOp>(*x, *x);
+  if (failed(same))
+    return failure();
+  FailureOr<Value> result = ctx.create<NotOp>(*same);
+  if (failed(result))
+    return failure();
+  ctx.getShapes().setDims(*result, ctx.getShapes().dimsOf(*x));
+  ctx.setResults(*result);
+  return success();
+}
+
 /// Gelu (opset 20): approximate = "none" | "tanh".
 LogicalResult gelu(NodeContext &ctx) {
   if (failed(ctx.checkArity(1, 1)))
@@ -298,6 +341,8 @@ void onnx_to_deepc::registerElementwiseHandlers(HandlerRegistry &r) {
   r.add("", "Floor", {6, 13}, unary<FloorOp>);
   r.add("", "Ceil", {6, 13}, unary<CeilOp>);
   r.add("", "Not", 1, unary<NotOp>);
+  // Later versions admit more float types.
+  r.add("", "IsNaN", {9, 13, 20}, isNaN);
   r.add("", "Gelu", 20, gelu);
 
   r.add("", "Add", {7, 13, 14}, binary<AddOp, Fold::Add>);
@@ -307,9 +352,10 @@ void onnx_to_deepc::registerElementwiseHandlers(HandlerRegistry &r) {
   r.add("", "Pow", {7, 12, 13, 15}, pow);
   r.add("", "Equal", {11, 13, 19}, binary<EqualOp, Fold::Equal>);
   r.add("", "Less", {9, 13}, binary<LessOp, Fold::Less>);
-  r.add("", "LessOrEqual", {12, 16}, binary<LessEqualOp>);
+  r.add("", "LessOrEqual", {12, 16}, binary<LessEqualOp, Fold::LessEqual>);
   r.add("", "Greater", {9, 13}, binary<GreaterOp, Fold::Greater>);
-  r.add("", "GreaterOrEqual", {12, 16}, binary<GreaterEqualOp>);
+  r.add("", "GreaterOrEqual", {12, 16},
+        binary<GreaterEqualOp, Fold::GreaterEqual>);
   r.add("", "And", 7, binary<AndOp>);
   r.add("", "Or", 7, binary<OrOp>);
   r.add("", "Xor", 7, binary<XorOp>);

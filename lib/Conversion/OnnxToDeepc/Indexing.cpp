@@ -1,8 +1,9 @@
 //===- Indexing.cpp - ONNX gathers, scatters, selection and scans ---------===//
 //
-// GatherElements, GatherND, ScatterND, TopK, NonZero, Trilu and CumSum:
-// the ops exporters use for MoE routing (TopK, GatherND of stacked expert
-// weights, NonZero and ScatterND in per-expert loops), masks (Trilu) and
+// GatherElements, GatherND, ScatterND, ScatterElements, TopK, NonZero,
+// Trilu and CumSum: the ops exporters use for MoE routing (TopK, GatherND
+// of stacked expert weights, NonZero and ScatterND in per-expert loops,
+// ScatterElements for group-limited expert masks), masks (Trilu) and
 // position ids (CumSum). Each maps to one deepc op; scalar parameters that
 // ONNX passes as inputs (K, k, axis) must be compile-time constants.
 //
@@ -91,21 +92,9 @@ LogicalResult gatherNd(NodeContext &ctx) {
   return success();
 }
 
-/// ScatterND; `reduction` from opset 16 (none, add, mul) and 18 (max, min).
-LogicalResult scatterNd(NodeContext &ctx) {
-  if (failed(ctx.checkArity(3, 3)))
-    return failure();
-  FailureOr<Value> data = ctx.input(0, "data");
-  if (failed(data))
-    return failure();
-  FailureOr<Value> indices = ctx.input(1, "indices");
-  if (failed(indices))
-    return failure();
-  FailureOr<Value> updates = ctx.input(2, "updates");
-  if (failed(updates))
-    return failure();
-  if (!elementTypeOf(*indices).isInteger(64))
-    return ctx.fail("indices must be i64, got ", indices->getType());
+/// The `reduction` attribute of ScatterND and ScatterElements: from opset
+/// 16 none, add, mul; from 18 also max, min.
+FailureOr<ScatterReduction> scatterReduction(NodeContext &ctx) {
   FailureOr<std::string> reduction = ctx.stringAttr("reduction", "none");
   if (failed(reduction))
     return failure();
@@ -125,8 +114,62 @@ LogicalResult scatterNd(NodeContext &ctx) {
                     "mul",
                     ctx.getVersion() < 18 ? "" : ", max, min", " (opset ",
                     ctx.getVersion(), ")");
+  return *kind;
+}
+
+/// ScatterND; `reduction` from opset 16 (none, add, mul) and 18 (max, min).
+LogicalResult scatterNd(NodeContext &ctx) {
+  if (failed(ctx.checkArity(3, 3)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "data");
+  if (failed(data))
+    return failure();
+  FailureOr<Value> indices = ctx.input(1, "indices");
+  if (failed(indices))
+    return failure();
+  FailureOr<Value> updates = ctx.input(2, "updates");
+  if (failed(updates))
+    return failure();
+  if (!elementTypeOf(*indices).isInteger(64))
+    return ctx.fail("indices must be i64, got ", indices->getType());
+  FailureOr<ScatterReduction> kind = scatterReduction(ctx);
+  if (failed(kind))
+    return failure();
   FailureOr<Value> result = ctx.createTyped<ScatterOp>(
       data->getType(), *data, *indices, *updates, *kind);
+  if (failed(result))
+    return failure();
+  ctx.getShapes().setDims(*result, ctx.getShapes().dimsOf(*data));
+  ctx.setResults(*result);
+  return success();
+}
+
+/// ScatterElements (and its deprecated alias Scatter): `reduction` as for
+/// ScatterND.
+LogicalResult scatterElements(NodeContext &ctx) {
+  if (failed(ctx.checkArity(3, 3)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "data");
+  if (failed(data))
+    return failure();
+  FailureOr<Value> indices = ctx.input(1, "indices");
+  if (failed(indices) || failed(checkIndices(ctx, *indices)))
+    return failure();
+  FailureOr<Value> updates = ctx.input(2, "updates");
+  if (failed(updates))
+    return failure();
+  FailureOr<int64_t> axisAttr = ctx.intAttr("axis", 0);
+  if (failed(axisAttr))
+    return failure();
+  FailureOr<int64_t> axis =
+      normalizeAxisOrFail(ctx, *axisAttr, std::max<int64_t>(1, rankOf(*data)));
+  if (failed(axis))
+    return failure();
+  FailureOr<ScatterReduction> kind = scatterReduction(ctx);
+  if (failed(kind))
+    return failure();
+  FailureOr<Value> result = ctx.createTyped<ScatterElementsOp>(
+      data->getType(), *data, *indices, *updates, *axis, *kind);
   if (failed(result))
     return failure();
   ctx.getShapes().setDims(*result, ctx.getShapes().dimsOf(*data));
@@ -244,6 +287,8 @@ void onnx_to_deepc::registerIndexingHandlers(HandlerRegistry &r) {
   r.add("", "GatherElements", {11, 13}, gatherElements);
   r.add("", "GatherND", {11, 12, 13}, gatherNd);
   r.add("", "ScatterND", {11, 13, 16, 18}, scatterNd);
+  r.add("", "ScatterElements", {11, 13, 16, 18}, scatterElements);
+  r.add("", "Scatter", {9, 11}, scatterElements);
   r.add("", "TopK", {1, 10, 11}, topK);
   r.add("", "NonZero", {9, 13}, nonZero);
   r.add("", "Trilu", 14, trilu);

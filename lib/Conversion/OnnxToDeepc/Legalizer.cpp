@@ -23,8 +23,57 @@ using namespace mlir::deepc::onnx_to_deepc;
 // DimExpr
 //===----------------------------------------------------------------------===//
 
+std::optional<DimExpr> onnx_to_deepc::addDims(const DimExpr &a,
+                                              const DimExpr &b) {
+  if (a.isConstant() && b.isConstant()) {
+    int64_t sum;
+    if (__builtin_add_overflow(a.coeff, b.coeff, &sum))
+      return std::nullopt;
+    return DimExpr::constant(sum);
+  }
+  // symbolic + constant: the constant goes into the offset.
+  if (a.isConstant() || b.isConstant()) {
+    DimExpr r = a.isConstant() ? b : a;
+    int64_t k = a.isConstant() ? a.coeff : b.coeff;
+    if (__builtin_add_overflow(r.offset, k, &r.offset))
+      return std::nullopt;
+    return r;
+  }
+  // c1 * P + o1 + c2 * P + o2 = (c1 + c2) * P + (o1 + o2)
+  if (a.symbols != b.symbols)
+    return std::nullopt;
+  DimExpr r = a;
+  if (__builtin_add_overflow(a.coeff, b.coeff, &r.coeff) ||
+      __builtin_add_overflow(a.offset, b.offset, &r.offset))
+    return std::nullopt;
+  if (r.coeff == 0)
+    return DimExpr::constant(r.offset);
+  return r;
+}
+
+std::optional<DimExpr> onnx_to_deepc::subDims(const DimExpr &a,
+                                              const DimExpr &b) {
+  std::optional<DimExpr> negated = mulDims(b, DimExpr::constant(-1));
+  if (!negated)
+    return std::nullopt;
+  return addDims(a, *negated);
+}
+
 std::optional<DimExpr> onnx_to_deepc::mulDims(const DimExpr &a,
                                               const DimExpr &b) {
+  // k * (c * P + o) = (k * c) * P + k * o
+  if (a.isConstant() || b.isConstant()) {
+    int64_t k = a.isConstant() ? a.coeff : b.coeff;
+    DimExpr r = a.isConstant() ? b : a;
+    if (k == 0)
+      return DimExpr::constant(0);
+    if (__builtin_mul_overflow(r.coeff, k, &r.coeff) ||
+        __builtin_mul_overflow(r.offset, k, &r.offset))
+      return std::nullopt;
+    return r;
+  }
+  if (!a.isProduct() || !b.isProduct())
+    return std::nullopt;
   DimExpr r;
   if (__builtin_mul_overflow(a.coeff, b.coeff, &r.coeff))
     return std::nullopt;
@@ -45,6 +94,17 @@ std::optional<DimExpr> onnx_to_deepc::divDims(const DimExpr &a,
       return std::nullopt;
     return DimExpr::constant(a.coeff / b.coeff);
   }
+  // (c * P + o) / k when k divides both c and o.
+  if (b.isConstant() && !a.isProduct()) {
+    if (a.coeff % b.coeff != 0 || a.offset % b.coeff != 0)
+      return std::nullopt;
+    DimExpr r = a;
+    r.coeff /= b.coeff;
+    r.offset /= b.coeff;
+    return r;
+  }
+  if (!a.isProduct() || !b.isProduct())
+    return std::nullopt;
   // Symbolic: b's symbols must all appear in a, and the coefficients must
   // divide exactly, for the quotient to be another product of dims.
   if (a.coeff % b.coeff != 0)
@@ -616,7 +676,7 @@ FailureOr<Value> NodeContext::materializeInts(ArrayRef<DimExpr> exprs,
   }
 
   // One 1-D piece per run of constants, per run of consecutive dims of one
-  // tensor, and per product of dims.
+  // tensor, and per product of dims (plus its offset).
   DenseMap<Value, Value> shapeOfCache;
   auto shapeOfValue = [&](Value tensor) -> FailureOr<Value> {
     if (Value cached = shapeOfCache.lookup(tensor))
@@ -652,12 +712,12 @@ FailureOr<Value> NodeContext::materializeInts(ArrayRef<DimExpr> exprs,
       continue;
     }
     flushConstants();
-    if (e.coeff == 1 && e.symbols.size() == 1) {
+    if (e.coeff == 1 && e.symbols.size() == 1 && e.isProduct()) {
       // Extend over following dims d+1, d+2, ... of the same tensor.
       auto [tensor, dim] = shapes.symbolSource(e.symbols.front());
       size_t j = i + 1;
       while (j < exprs.size() && exprs[j].coeff == 1 &&
-             exprs[j].symbols.size() == 1) {
+             exprs[j].symbols.size() == 1 && exprs[j].isProduct()) {
         auto [t, d] = shapes.symbolSource(exprs[j].symbols.front());
         if (t != tensor || d != dim + (j - i))
           break;
@@ -690,6 +750,13 @@ FailureOr<Value> NodeContext::materializeInts(ArrayRef<DimExpr> exprs,
       if (failed(mul))
         return failure();
       product = *mul;
+    }
+    if (e.offset != 0) {
+      FailureOr<Value> add =
+          create<AddOp>(product, constantI64({e.offset}, {1}));
+      if (failed(add))
+        return failure();
+      product = *add;
     }
     pieces.push_back(product);
     ++i;

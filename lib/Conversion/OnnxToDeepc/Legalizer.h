@@ -44,24 +44,37 @@ inline constexpr int64_t kMaxFoldElements = 64;
 //===----------------------------------------------------------------------===//
 
 /// An integer known at compile time up to dynamic tensor dims:
-/// `coeff * s1 * s2 * ...`, where each `s` stands for one dynamic dim (a
-/// symbol). Constants have no symbols. Exporters compute reshape targets
-/// from Shape with products and quotients of dims, which this represents
-/// exactly.
+/// `coeff * s1 * s2 * ... + offset`, where each `s` stands for one dynamic
+/// dim (a symbol). Constants have no symbols; their value is `coeff` and
+/// their offset 0. Exporters compute reshape targets from Shape with
+/// products and quotients of dims, and slice bounds and concatenated dims
+/// with sums such as `seq + 1`, which this represents exactly.
 struct DimExpr {
   int64_t coeff = 0;
   SmallVector<unsigned, 2> symbols; // sorted
+  int64_t offset = 0;               // 0 when there are no symbols
 
-  static DimExpr constant(int64_t v) { return DimExpr{v, {}}; }
-  static DimExpr symbol(unsigned s) { return DimExpr{1, {s}}; }
+  static DimExpr constant(int64_t v) { return DimExpr{v, {}, 0}; }
+  static DimExpr symbol(unsigned s) { return DimExpr{1, {s}, 0}; }
   bool isConstant() const { return symbols.empty(); }
+  /// True for `coeff * s1 * ...` and constants: no offset.
+  bool isProduct() const { return offset == 0; }
+  /// True when the value is never negative: dims are not, so neither is a
+  /// product of them with a non-negative coefficient and offset.
+  bool isNonNegative() const { return coeff >= 0 && offset >= 0; }
   bool operator==(const DimExpr &o) const {
-    return coeff == o.coeff && symbols == o.symbols;
+    return coeff == o.coeff && symbols == o.symbols && offset == o.offset;
   }
   bool operator!=(const DimExpr &o) const { return !(*this == o); }
 };
 
-/// a * b, or nullopt on overflow.
+/// a + b when the sum is another DimExpr (constants, or the same product of
+/// symbols); nullopt otherwise or on overflow.
+std::optional<DimExpr> addDims(const DimExpr &a, const DimExpr &b);
+/// a - b, likewise.
+std::optional<DimExpr> subDims(const DimExpr &a, const DimExpr &b);
+/// a * b, or nullopt on overflow or when a product with an offset has
+/// symbols on both sides.
 std::optional<DimExpr> mulDims(const DimExpr &a, const DimExpr &b);
 /// a / b when it divides exactly (integer division of constants truncates
 /// as ONNX Div does); nullopt otherwise.

@@ -110,6 +110,8 @@ private:
   LogicalResult convertInitializer(onnx::ConstantOp op, OpBuilder &builder,
                                    ShapeKnowledge &shapes);
   LogicalResult replaceNode(NodeContext &ctx);
+  FailureOr<Value> refineToDeclared(NodeContext &ctx, Value value,
+                                    Type declared);
 
   std::shared_ptr<const HandlerRegistry> registry;
 };
@@ -268,11 +270,63 @@ LogicalResult ConvertOnnxToDeepcPass::replaceNode(NodeContext &ctx) {
                         " but computes ", replacement.getType());
     }
   }
-  for (auto [i, old] : llvm::enumerate(node.getResults()))
-    if (i < results.size() && results[i])
-      old.replaceAllUsesWith(results[i]);
+  for (auto [i, old] : llvm::enumerate(node.getResults())) {
+    if (i >= results.size() || !results[i])
+      continue;
+    FailureOr<Value> refined = refineToDeclared(ctx, results[i], old.getType());
+    if (failed(refined))
+      return failure();
+    old.replaceAllUsesWith(*refined);
+  }
   node.erase();
   return success();
+}
+
+FailureOr<Value> ConvertOnnxToDeepcPass::refineToDeclared(NodeContext &ctx,
+                                                          Value value,
+                                                          Type declared) {
+  // The exporter knows facts about dims that the graph alone does not show:
+  // torch specializes `x[:, :1]` of a dim it knows is at least 1 to a
+  // static 1, where deepc.slice must infer min(1, dim). A static dim the
+  // model declares where deepc computes a dynamic one is taken as such a
+  // fact; the reshape makes it part of the type (and checks it at run
+  // time), so that later shape math stays static.
+  auto declaredType = dyn_cast<RankedTensorType>(declared);
+  auto actual = cast<RankedTensorType>(value.getType());
+  if (!declaredType || declaredType.getRank() != actual.getRank())
+    return value;
+  ShapeKnowledge &shapes = ctx.getShapes();
+  SmallVector<int64_t> shape(actual.getShape());
+  SmallVector<DimExpr> dims = shapes.dimsOf(value);
+  bool refines = false;
+  for (auto [d, size] : llvm::enumerate(declaredType.getShape())) {
+    if (shape[d] != kDynamic || size == kDynamic)
+      continue;
+    shape[d] = size;
+    dims[d] = DimExpr::constant(size);
+    refines = true;
+  }
+  if (!refines)
+    return value;
+  auto type = RankedTensorType::get(shape, actual.getElementType());
+  Value shapeOperand;
+  if (type.getNumDynamicDims() > 1) {
+    FailureOr<Value> s =
+        ctx.materializeInts(dims, {static_cast<int64_t>(dims.size())});
+    if (failed(s))
+      return failure();
+    shapeOperand = *s;
+  }
+  FailureOr<Value> result =
+      ctx.createTyped<ReshapeOp>(type, value, shapeOperand);
+  if (failed(result))
+    return failure();
+  shapes.setDims(*result, dims);
+  if (shapes.isOffsetUnsigned(value))
+    shapes.setOffsetUnsigned(*result);
+  if (std::optional<SmallVector<DimExpr>> values = shapes.valuesOf(value))
+    shapes.setValues(*result, *values);
+  return result;
 }
 
 LogicalResult ConvertOnnxToDeepcPass::legalizeFunction(func::FuncOp func) {

@@ -95,12 +95,7 @@ LogicalResult reduce(NodeContext &ctx) {
       for (const DimExpr &v : *values) {
         if (!acc)
           break;
-        if (fold == ReduceFold::Prod)
-          acc = mulDims(*acc, v);
-        else if (acc->isConstant() && v.isConstant())
-          acc = DimExpr::constant(acc->coeff + v.coeff);
-        else
-          acc = std::nullopt;
+        acc = fold == ReduceFold::Prod ? mulDims(*acc, v) : addDims(*acc, v);
       }
       if (acc) {
         FailureOr<Value> folded =

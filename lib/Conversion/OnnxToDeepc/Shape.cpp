@@ -1,10 +1,10 @@
 //===- Shape.cpp - ONNX shape and data-movement ops to deepc --------------===//
 //
-// Shape, Reshape, Transpose, Concat, Slice, Gather, Unsqueeze, Squeeze,
-// Expand, Flatten, Identity, Range and ConstantOfShape. Exporters compute
-// reshape targets with Shape→Gather→Concat chains; those fold here through
-// the symbolic values ShapeKnowledge tracks, so that a Reshape sees its
-// target as constants and dims rather than as a run-time tensor.
+// Shape, Reshape, Transpose, Concat, Slice, Split, Gather, Unsqueeze,
+// Squeeze, Expand, Flatten, Identity, Range and ConstantOfShape. Exporters
+// compute reshape targets with Shape→Gather→Concat chains; those fold here
+// through the symbolic values ShapeKnowledge tracks, so that a Reshape sees
+// its target as constants and dims rather than as a run-time tensor.
 //
 //===----------------------------------------------------------------------===//
 
@@ -297,17 +297,9 @@ LogicalResult concat(NodeContext &ctx) {
     return failure();
   SmallVector<DimExpr> dims = shapes.dimsOf(inputs->front());
   std::optional<DimExpr> sum = DimExpr::constant(0);
-  for (Value input : *inputs) {
-    DimExpr d = shapes.dimOf(input, *axis);
-    if (!sum)
-      break;
-    if (sum->isConstant() && sum->coeff == 0)
-      sum = d;
-    else if (!(d.isConstant() && d.coeff == 0))
-      sum = sum->isConstant() && d.isConstant()
-                ? std::optional<DimExpr>(DimExpr::constant(sum->coeff + d.coeff))
-                : std::nullopt;
-  }
+  for (Value input : *inputs)
+    if (sum)
+      sum = addDims(*sum, shapes.dimOf(input, *axis));
   if (sum)
     dims[*axis] = *sum;
   else
@@ -317,18 +309,129 @@ LogicalResult concat(NodeContext &ctx) {
   return success();
 }
 
-/// Slice (opset 10+): starts, ends, axes and steps are constant inputs.
+/// The largest slice bound: clamped to the dim, whatever the step's sign.
+constexpr int64_t kEndOfDim = std::numeric_limits<int64_t>::max();
+
+/// A slice bound as the constant deepc.slice takes. A symbolic bound that
+/// is the sliced dim plus a constant `c` and never negative (torch's
+/// `x[:, :seq]` of a dim `seq + 1`) becomes `c`, which counts from the
+/// end, or the end of the dim when `c >= 0`; the clamping of ONNX Slice
+/// then gives the same bound for every value of the dims.
+std::optional<int64_t> sliceBound(const DimExpr &bound, const DimExpr &dim) {
+  if (bound.isConstant())
+    return bound.coeff;
+  if (!bound.isNonNegative())
+    return std::nullopt;
+  std::optional<DimExpr> c = subDims(bound, dim);
+  if (!c || !c->isConstant())
+    return std::nullopt;
+  return c->coeff >= 0 ? kEndOfDim : c->coeff;
+}
+
+/// The length of a unit-step slice of `dim` from `start` to `end` (as
+/// sliceBound returns them) when it is a DimExpr that is never negative.
+std::optional<DimExpr> sliceLength(const DimExpr &dim, int64_t start,
+                                   int64_t end) {
+  // Each bound as dim + c (negative) or as a constant (non-negative).
+  auto at = [&](int64_t bound) -> std::optional<DimExpr> {
+    if (bound == kEndOfDim)
+      return dim;
+    if (bound < 0)
+      return addDims(dim, DimExpr::constant(bound));
+    return DimExpr::constant(bound);
+  };
+  std::optional<DimExpr> from = at(start), to = at(end);
+  if (!from || !to)
+    return std::nullopt;
+  std::optional<DimExpr> length = subDims(*to, *from);
+  if (!length || !length->isNonNegative() || length->isConstant())
+    return std::nullopt;
+  return length;
+}
+
+/// A slice along `axis` whose bounds depend on dynamic dims in a way
+/// deepc.slice's constant bounds cannot say (torch's `pos[:, :seq]` of a
+/// static position table) is a gather of `range(min(start, dim),
+/// min(end, dim), step)`: exact for a positive step and bounds that are
+/// never negative, which are the ones ONNX does not count from the end.
+FailureOr<Value> gatherSlice(NodeContext &ctx, Value data, int64_t axis,
+                             const DimExpr &start, const DimExpr &end,
+                             int64_t step) {
+  if (step < 0)
+    return ctx.fail("the bounds for axis ", axis,
+                    " depend on dynamic dims and the step is negative; "
+                    "deepc needs constant bounds or the sliced dim plus a "
+                    "constant");
+  ShapeKnowledge &shapes = ctx.getShapes();
+  DimExpr dim = shapes.dimOf(data, axis);
+  // Each bound's value when it is known to be non-negative, clamped to the
+  // dim as a scalar i64.
+  auto clamped = [&](const DimExpr &bound, StringRef what,
+                     std::optional<DimExpr> &known) -> FailureOr<Value> {
+    if (!bound.isNonNegative())
+      return ctx.fail("input ", what == "starts" ? 1 : 2, " (", what,
+                      ") depends on a dynamic dim and may be negative; "
+                      "deepc needs a constant, the sliced dim plus a "
+                      "constant, or a non-negative product of dims");
+    FailureOr<Value> value = ctx.materializeInts({bound}, {});
+    if (failed(value))
+      return failure();
+    std::optional<int> sign = [&]() -> std::optional<int> {
+      std::optional<DimExpr> d = subDims(bound, dim);
+      if (d && d->isConstant())
+        return d->coeff > 0 ? 1 : d->coeff < 0 ? -1 : 0;
+      return std::nullopt;
+    }();
+    if (sign && *sign <= 0) {
+      known = bound;
+      return value;
+    }
+    FailureOr<Value> dimValue = ctx.materializeInts({dim}, {});
+    if (failed(dimValue))
+      return failure();
+    known = sign ? std::optional<DimExpr>(dim) : std::nullopt;
+    return ctx.create<MinOp>(*value, *dimValue);
+  };
+  std::optional<DimExpr> from, to;
+  FailureOr<Value> startValue = clamped(start, "starts", from);
+  if (failed(startValue))
+    return failure();
+  FailureOr<Value> endValue = clamped(end, "ends", to);
+  if (failed(endValue))
+    return failure();
+  Value stepValue = ctx.constantI64({step}, {});
+  FailureOr<Value> indices = ctx.createTyped<RangeOp>(
+      RankedTensorType::get({kDynamic}, ctx.getBuilder().getI64Type()),
+      *startValue, *endValue, stepValue);
+  if (failed(indices))
+    return failure();
+  FailureOr<Value> result = ctx.create<GatherOp>(data, *indices, axis);
+  if (failed(result))
+    return failure();
+  SmallVector<DimExpr> dims = shapes.dimsOf(data);
+  std::optional<DimExpr> length;
+  if (from && to && step == 1)
+    length = subDims(*to, *from);
+  dims[axis] = length && length->isNonNegative() ? *length
+                                                 : shapes.dimOf(*result, axis);
+  shapes.setDims(*result, dims);
+  return result;
+}
+
+/// Slice (opset 10+): starts, ends, axes and steps are inputs known at
+/// compile time; starts and ends may also be the sliced dim plus a
+/// constant (see sliceBound) or other non-negative dims (gatherSlice).
 LogicalResult slice(NodeContext &ctx) {
   if (failed(ctx.checkArity(3, 5)))
     return failure();
   FailureOr<Value> data = ctx.input(0, "data");
   if (failed(data))
     return failure();
-  FailureOr<SmallVector<int64_t>> starts = ctx.constantInts(1, "starts");
-  if (failed(starts))
+  FailureOr<SmallVector<DimExpr>> knownStarts = ctx.knownInts(1, "starts");
+  if (failed(knownStarts))
     return failure();
-  FailureOr<SmallVector<int64_t>> ends = ctx.constantInts(2, "ends");
-  if (failed(ends))
+  FailureOr<SmallVector<DimExpr>> knownEnds = ctx.knownInts(2, "ends");
+  if (failed(knownEnds))
     return failure();
   int64_t rank = rankOf(*data);
   SmallVector<int64_t> axes, steps;
@@ -338,7 +441,7 @@ LogicalResult slice(NodeContext &ctx) {
       return failure();
     axes = std::move(*a);
   } else {
-    for (int64_t d = 0; d < int64_t(starts->size()); ++d)
+    for (int64_t d = 0; d < int64_t(knownStarts->size()); ++d)
       axes.push_back(d);
   }
   if (ctx.hasInput(4)) {
@@ -347,15 +450,21 @@ LogicalResult slice(NodeContext &ctx) {
       return failure();
     steps = std::move(*s);
   } else {
-    steps.assign(starts->size(), 1);
+    steps.assign(knownStarts->size(), 1);
   }
-  if (ends->size() != starts->size() || axes.size() != starts->size() ||
-      steps.size() != starts->size())
+  if (knownEnds->size() != knownStarts->size() ||
+      axes.size() != knownStarts->size() ||
+      steps.size() != knownStarts->size())
     return ctx.fail("starts, ends, axes and steps must have the same "
                     "length, got ",
-                    starts->size(), ", ", ends->size(), ", ", axes.size(),
-                    " and ", steps.size());
+                    knownStarts->size(), ", ", knownEnds->size(), ", ",
+                    axes.size(), " and ", steps.size());
+  ShapeKnowledge &shapes = ctx.getShapes();
   llvm::SmallSet<int64_t, 4> seen;
+  // Axes with constant bounds (after sliceBound) go to one deepc.slice; the
+  // others to gatherSlice.
+  SmallVector<int64_t> sliceAxes, starts, ends, sliceSteps;
+  SmallVector<unsigned> gathered;
   for (auto [i, axis] : llvm::enumerate(axes)) {
     FailureOr<int64_t> n = normalizeAxisOrFail(ctx, axis, rank);
     if (failed(n))
@@ -365,14 +474,24 @@ LogicalResult slice(NodeContext &ctx) {
     axis = *n;
     if (steps[i] == 0)
       return ctx.fail("the step for axis ", axis, " is 0");
+    DimExpr dim = shapes.dimOf(*data, axis);
+    std::optional<int64_t> start = sliceBound((*knownStarts)[i], dim);
+    std::optional<int64_t> end = sliceBound((*knownEnds)[i], dim);
+    if (!start || !end) {
+      gathered.push_back(i);
+      continue;
+    }
+    sliceAxes.push_back(axis);
+    starts.push_back(*start);
+    ends.push_back(*end);
+    sliceSteps.push_back(steps[i]);
   }
 
-  ShapeKnowledge &shapes = ctx.getShapes();
   // A slice of a known 1-D integer tensor (a shape) folds.
-  if (rank == 1 && shapeOf(*data)[0] != kDynamic) {
+  if (rank == 1 && shapeOf(*data)[0] != kDynamic && gathered.empty()) {
     if (std::optional<SmallVector<DimExpr>> values = shapes.valuesOf(*data)) {
       int64_t dim = values->size();
-      int64_t step = steps[0], start = (*starts)[0], end = (*ends)[0];
+      int64_t step = steps[0], start = starts[0], end = ends[0];
       auto clampIndex = [&](int64_t index, int64_t lo, int64_t hi) {
         if (index < 0)
           index = index < -dim ? lo : index + dim;
@@ -399,19 +518,153 @@ LogicalResult slice(NodeContext &ctx) {
     }
   }
 
-  FailureOr<Value> result =
-      ctx.create<SliceOp>(*data, axes, *starts, *ends, steps);
-  if (failed(result))
-    return failure();
-  SmallVector<DimExpr> dims = shapes.dimsOf(*data);
-  for (auto [i, axis] : llvm::enumerate(axes)) {
-    bool whole = steps[i] == 1 && (*starts)[i] == 0 &&
-                 (*ends)[i] >= std::numeric_limits<int32_t>::max();
-    if (!whole)
-      dims[axis] = shapes.dimOf(*result, axis);
+  Value result = *data;
+  if (!sliceAxes.empty()) {
+    FailureOr<Value> sliced =
+        ctx.create<SliceOp>(*data, sliceAxes, starts, ends, sliceSteps);
+    if (failed(sliced))
+      return failure();
+    SmallVector<DimExpr> dims = shapes.dimsOf(*data);
+    for (auto [i, axis] : llvm::enumerate(sliceAxes)) {
+      bool whole = sliceSteps[i] == 1 && starts[i] == 0 &&
+                   ends[i] >= std::numeric_limits<int32_t>::max();
+      if (whole)
+        continue;
+      std::optional<DimExpr> length;
+      if (sliceSteps[i] == 1)
+        length = sliceLength(dims[axis], starts[i], ends[i]);
+      dims[axis] = length ? *length : shapes.dimOf(*sliced, axis);
+    }
+    shapes.setDims(*sliced, dims);
+    result = *sliced;
   }
-  shapes.setDims(*result, dims);
-  ctx.setResults(*result);
+  for (unsigned i : gathered) {
+    FailureOr<Value> next = gatherSlice(ctx, result, axes[i],
+                                        (*knownStarts)[i], (*knownEnds)[i],
+                                        steps[i]);
+    if (failed(next))
+      return failure();
+    result = *next;
+  }
+  ctx.setResults(result);
+  return success();
+}
+
+/// Split into slices along `axis`. The sizes come from the `split`
+/// attribute (before opset 13) or a constant input (from 13); without them
+/// the dim is divided equally among the outputs, or from opset 18 into
+/// `num_outputs` chunks of ceil(dim / num_outputs), the last one smaller.
+template <bool splitIsInput>
+LogicalResult split(NodeContext &ctx) {
+  if (failed(ctx.checkArity(1, splitIsInput ? 2 : 1)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "input");
+  if (failed(data))
+    return failure();
+  FailureOr<int64_t> axisAttr = ctx.intAttr("axis", 0);
+  if (failed(axisAttr))
+    return failure();
+  int64_t rank = rankOf(*data);
+  if (rank == 0)
+    return ctx.fail("cannot split a scalar");
+  FailureOr<int64_t> axis = normalizeAxisOrFail(ctx, *axisAttr, rank);
+  if (failed(axis))
+    return failure();
+  int64_t numResults = ctx.getNode()->getNumResults();
+  int64_t dim = shapeOf(*data)[*axis];
+
+  SmallVector<int64_t> sizes;
+  bool hasNumOutputs = ctx.getVersion() >= 18 && ctx.hasAttr("num_outputs");
+  if (splitIsInput ? ctx.hasInput(1) : ctx.hasAttr("split")) {
+    if (hasNumOutputs)
+      return ctx.fail("attribute 'num_outputs' and input 1 (split) are "
+                      "exclusive");
+    if (splitIsInput) {
+      FailureOr<SmallVector<DimExpr>> known = ctx.knownInts(1, "split");
+      if (failed(known))
+        return failure();
+      for (const DimExpr &e : *known) {
+        // A size that depends on a dynamic dim would need a slice with
+        // run-time bounds, which deepc.slice does not have.
+        if (!e.isConstant())
+          return ctx.fail("input 1 (split) must hold constant sizes, but "
+                          "they depend on a dynamic dim");
+        sizes.push_back(e.coeff);
+      }
+    } else {
+      FailureOr<std::optional<SmallVector<int64_t>>> attr =
+          ctx.intsAttr("split");
+      if (failed(attr))
+        return failure();
+      sizes = std::move(**attr);
+    }
+    if (int64_t(sizes.size()) != numResults)
+      return ctx.fail("split has ", sizes.size(), " sizes but the node has ",
+                      numResults, " outputs");
+    int64_t total = 0;
+    for (int64_t size : sizes) {
+      if (size < 0)
+        return ctx.fail("split size ", size, " is negative");
+      total += size;
+    }
+    if (dim != kDynamic && total != dim)
+      return ctx.fail("split sizes add up to ", total, " but dim ", *axis,
+                      " of the input is ", dim);
+  } else {
+    int64_t parts = numResults;
+    if (hasNumOutputs) {
+      FailureOr<int64_t> n = ctx.intAttr("num_outputs", 0);
+      if (failed(n))
+        return failure();
+      if (*n != numResults)
+        return ctx.fail("attribute 'num_outputs' is ", *n,
+                        " but the node has ", numResults, " outputs");
+    } else if (ctx.getVersion() >= 18) {
+      return ctx.fail("needs input 1 (split) or attribute 'num_outputs'");
+    }
+    if (parts < 1)
+      return ctx.fail("has no outputs");
+    if (dim == kDynamic)
+      return ctx.fail("cannot split dynamic dim ", *axis, " of ",
+                      data->getType(), " into ", parts,
+                      " equal parts: deepc needs the sizes at compile time");
+    if (!hasNumOutputs && dim % parts != 0)
+      return ctx.fail("dim ", *axis, " of size ", dim,
+                      " does not split into ", parts, " equal parts");
+    int64_t chunk = (dim + parts - 1) / parts;
+    for (int64_t i = 0, offset = 0; i < parts; ++i, offset += chunk)
+      sizes.push_back(std::clamp<int64_t>(dim - offset, 0, chunk));
+  }
+
+  ShapeKnowledge &shapes = ctx.getShapes();
+  SmallVector<DimExpr> dims = shapes.dimsOf(*data);
+  std::optional<SmallVector<DimExpr>> values;
+  if (rank == 1 && dim != kDynamic)
+    values = shapes.valuesOf(*data);
+  SmallVector<Value> results;
+  int64_t offset = 0;
+  for (int64_t size : sizes) {
+    FailureOr<Value> part;
+    if (values) {
+      // A split of a known shape vector folds.
+      ArrayRef<DimExpr> picked = ArrayRef<DimExpr>(*values).slice(offset, size);
+      part = ctx.materializeInts(picked, {size}, elementTypeOf(*data));
+    } else {
+      part = ctx.create<SliceOp>(*data, ArrayRef<int64_t>{*axis},
+                                 ArrayRef<int64_t>{offset},
+                                 ArrayRef<int64_t>{offset + size},
+                                 ArrayRef<int64_t>{1});
+      if (succeeded(part)) {
+        dims[*axis] = DimExpr::constant(size);
+        shapes.setDims(*part, dims);
+      }
+    }
+    if (failed(part))
+      return failure();
+    results.push_back(*part);
+    offset += size;
+  }
+  ctx.setResults(results);
   return success();
 }
 
@@ -632,6 +885,7 @@ LogicalResult expand(NodeContext &ctx) {
   size_t rank = std::max(inDims.size(), target->size());
   SmallVector<DimExpr> out(rank);
   SmallVector<int64_t> outShape(rank);
+  SmallVector<size_t> ambiguous;
   bool needsShape = false;
   for (size_t i = 0; i < rank; ++i) {
     // Right-aligned; a missing dim acts as 1.
@@ -642,6 +896,7 @@ LogicalResult expand(NodeContext &ctx) {
     if (b.isConstant() && b.coeff < 0)
       return ctx.fail("shape entry ", b.coeff, " is negative");
     DimExpr &o = out[i];
+    bool decidedAtRunTime = false;
     if (a == b || b == DimExpr::constant(1))
       o = a;
     else if (a == DimExpr::constant(1))
@@ -654,17 +909,41 @@ LogicalResult expand(NodeContext &ctx) {
     else if (b.isConstant())
       o = b; // the input's dynamic dim must be 1 or equal to b
     else
-      return ctx.fail("cannot tell whether dim ", i,
-                      " of the input or of the shape broadcasts; both are "
-                      "only known at run time");
-    outShape[i] = o.isConstant() ? o.coeff : kDynamic;
+      decidedAtRunTime = true; // either may be 1
+    if (decidedAtRunTime)
+      ambiguous.push_back(i);
+    outShape[i] = o.isConstant() && !decidedAtRunTime ? o.coeff : kDynamic;
     // A dynamic result dim the input does not determine.
     if (!o.isConstant() && (ii < 0 || shapeOf(*data)[ii] == 1))
       needsShape = true;
   }
   auto type = RankedTensorType::get(outShape, elementTypeOf(*data));
   Value shapeOperand;
-  if (needsShape) {
+  if (!ambiguous.empty()) {
+    // Where both the input dim `a` and the target `b` are only known at
+    // run time, numpy broadcasting gives `b == 1 ? a : b`; computed for
+    // every dim at once from the padded input dims and the target.
+    SmallVector<DimExpr> aDims(rank, DimExpr::constant(1)), bDims(rank);
+    for (size_t i = 0; i < rank; ++i) {
+      int64_t ii = int64_t(i) - int64_t(rank - inDims.size());
+      int64_t ti = int64_t(i) - int64_t(rank - target->size());
+      if (ii >= 0)
+        aDims[i] = inDims[ii];
+      bDims[i] = ti >= 0 ? (*target)[ti] : DimExpr::constant(1);
+    }
+    int64_t n = static_cast<int64_t>(rank);
+    FailureOr<Value> a = ctx.materializeInts(aDims, {n});
+    FailureOr<Value> b = ctx.materializeInts(bDims, {n});
+    if (failed(a) || failed(b))
+      return failure();
+    FailureOr<Value> isOne = ctx.create<EqualOp>(*b, ctx.constantI64({1}, {1}));
+    if (failed(isOne))
+      return failure();
+    FailureOr<Value> s = ctx.create<SelectOp>(*isOne, *a, *b);
+    if (failed(s))
+      return failure();
+    shapeOperand = *s;
+  } else if (needsShape) {
     FailureOr<Value> s =
         ctx.materializeInts(out, {static_cast<int64_t>(rank)});
     if (failed(s))
@@ -672,19 +951,21 @@ LogicalResult expand(NodeContext &ctx) {
     shapeOperand = *s;
   }
   FailureOr<Value> result =
-      type == data->getType()
+      type == data->getType() && ambiguous.empty()
           ? FailureOr<Value>(*data)
           : ctx.createTyped<ExpandOp>(type, *data, shapeOperand);
   if (failed(result))
     return failure();
+  for (size_t i : ambiguous)
+    out[i] = shapes.dimOf(*result, i);
   shapes.setDims(*result, out);
   ctx.setResults(*result);
   return success();
 }
 
 /// Range(start, limit, delta) with constant scalars becomes a constant;
-/// otherwise a deepc.range of dynamic length, whose length is the limit
-/// when it counts from 0 by 1 (position ids up to a sequence length).
+/// otherwise a deepc.range of dynamic length, whose length is known when it
+/// counts by 1 between known bounds (position ids up to a sequence length).
 LogicalResult range(NodeContext &ctx) {
   if (failed(ctx.checkArity(3, 3)))
     return failure();
@@ -720,9 +1001,13 @@ LogicalResult range(NodeContext &ctx) {
         inputs[2]);
     if (failed(result))
       return failure();
-    if (known[0] && *known[0] == DimExpr::constant(0) && known[1] &&
-        known[2] && *known[2] == DimExpr::constant(1))
-      ctx.getShapes().setDim(*result, 0, *known[1]);
+    // By 1 from `start` to `limit` there are `limit - start` elements
+    // (none when negative).
+    if (known[0] && known[1] && known[2] &&
+        *known[2] == DimExpr::constant(1))
+      if (std::optional<DimExpr> length = subDims(*known[1], *known[0]);
+          length && length->isNonNegative())
+        ctx.getShapes().setDim(*result, 0, *length);
     ctx.setResults(*result);
     return success();
   }
@@ -833,6 +1118,8 @@ void onnx_to_deepc::registerShapeHandlers(HandlerRegistry &r) {
   r.add("", "Transpose", {1, 13, 21, 23}, transpose);
   r.add("", "Concat", {4, 11, 13}, concat);
   r.add("", "Slice", {10, 11, 13}, slice);
+  r.add("", "Split", {2, 11}, split</*splitIsInput=*/false>);
+  r.add("", "Split", {13, 18}, split</*splitIsInput=*/true>);
   r.add("", "Gather", {1, 11, 13}, gather);
   r.add("", "Unsqueeze", {1, 11, 13, 21, 23}, unsqueeze);
   r.add("", "Squeeze", {1, 11, 13, 21, 23}, squeeze);

@@ -192,3 +192,28 @@ func.func @fold_int_arith() -> (!onnx.unknown, !onnx.unknown, !onnx.unknown) {
   %6 = onnx.node "Where" version 16 (%5, %d, %c) : (!onnx.unknown, tensor<2xsi64>, tensor<2xsi64>) -> !onnx.unknown
   return %4, %5, %6 : !onnx.unknown, !onnx.unknown, !onnx.unknown
 }
+
+// -----
+
+// Tests that IsNaN is not(equal(x, x)), exact since NaN is the only value
+// not equal to itself; and that comparisons and Max of sums of dims fold
+// (seq + 1 <= seq is false, max(seq, seq + 1) - seq is 1).
+// CHECK-LABEL: func.func @is_nan
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>)
+// CHECK: %[[E:.*]] = deepc.equal %[[X]], %[[X]] : tensor<?x8xf32>, tensor<?x8xf32>
+// CHECK: %[[N:.*]] = deepc.not %[[E]] : tensor<?x8xi1>
+// CHECK-DAG: %[[F:.*]] = deepc.constant dense<false> : tensor<1xi1>
+// CHECK-DAG: %[[T:.*]] = deepc.constant dense<true> : tensor<1xi1>
+// CHECK-DAG: %[[ONE:.*]] = deepc.constant dense<1> : tensor<1xi64>
+// CHECK: return %[[N]], %[[F]], %[[T]], %[[ONE]]
+func.func @is_nan(%x: tensor<?x8xf32>) -> (!onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown) {
+  %0 = onnx.node "IsNaN" version 20 (%x) : (tensor<?x8xf32>) -> !onnx.unknown
+  %one = onnx.constant dense<1> : tensor<1xsi64>
+  %s = onnx.node "Shape" version 15 (%x) {end = 1 : i64} : (tensor<?x8xf32>) -> tensor<1xsi64>
+  %p = onnx.node "Add" version 14 (%s, %one) : (tensor<1xsi64>, tensor<1xsi64>) -> tensor<1xsi64>
+  %m = onnx.node "Max" version 13 (%s, %p) : (tensor<1xsi64>, tensor<1xsi64>) -> tensor<1xsi64>
+  %le = onnx.node "LessOrEqual" version 16 (%p, %s) : (tensor<1xsi64>, tensor<1xsi64>) -> !onnx.unknown
+  %ge = onnx.node "GreaterOrEqual" version 16 (%m, %s) : (tensor<1xsi64>, tensor<1xsi64>) -> !onnx.unknown
+  %r = onnx.node "Sub" version 14 (%m, %s) : (tensor<1xsi64>, tensor<1xsi64>) -> !onnx.unknown
+  return %0, %le, %ge, %r : !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown
+}

@@ -63,3 +63,25 @@ func.func @gather_nd_batch(%x: tensor<2x16x64xf32>, %i: tensor<3x4x1xsi64>) -> !
   %0 = onnx.node "GatherND" version 13 (%x, %i) {batch_dims = 1 : i64} : (tensor<2x16x64xf32>, tensor<3x4x1xsi64>) -> !onnx.unknown
   return %0 : !onnx.unknown
 }
+
+// -----
+
+// Tests that ScatterElements' reductions need the opset that introduced
+// them: none before 16, max and min from 18.
+func.func @scatter_elements_reduction(%d: tensor<4x8xf32>, %i: tensor<4x2xsi64>, %u: tensor<4x2xf32>) -> (!onnx.unknown, !onnx.unknown) {
+  // expected-error @+1 {{cannot legalize ONNX ScatterElements node (opset 13): attribute 'reduction' needs opset 16 or newer}}
+  %0 = onnx.node "ScatterElements" version 13 (%d, %i, %u) {axis = 1 : i64, reduction = "add"} : (tensor<4x8xf32>, tensor<4x2xsi64>, tensor<4x2xf32>) -> !onnx.unknown
+  // expected-error @+1 {{cannot legalize ONNX ScatterElements node (opset 16): reduction 'max' is not one of none, add, mul (opset 16)}}
+  %1 = onnx.node "ScatterElements" version 16 (%d, %i, %u) {axis = 1 : i64, reduction = "max"} : (tensor<4x8xf32>, tensor<4x2xsi64>, tensor<4x2xf32>) -> !onnx.unknown
+  return %0, %1 : !onnx.unknown, !onnx.unknown
+}
+
+// -----
+
+// Tests that ScatterElements updates of another shape than the indices get
+// deepc's message.
+func.func @scatter_elements_updates(%d: tensor<4x8xf32>, %i: tensor<4x2xsi64>, %u: tensor<4x3xf32>) -> !onnx.unknown {
+  // expected-error @+1 {{cannot legalize ONNX ScatterElements node (opset 18): 'deepc.scatter_elements' op updates have shape 4x3 but indices have shape 4x2; they must be equal}}
+  %0 = onnx.node "ScatterElements" version 18 (%d, %i, %u) {axis = 1 : i64} : (tensor<4x8xf32>, tensor<4x2xsi64>, tensor<4x3xf32>) -> !onnx.unknown
+  return %0 : !onnx.unknown
+}

@@ -101,3 +101,22 @@ func.func @nonzero(%b: tensor<?x8xi1>) -> !onnx.unknown {
   %0 = onnx.node "NonZero" version 13 (%b) : (tensor<?x8xi1>) -> !onnx.unknown
   return %0 : !onnx.unknown
 }
+
+// -----
+
+// Tests ScatterElements without a reduction (opset 11, DeepSeek's
+// group mask: ones scattered into zeros), with i32 indices, and with each
+// reduction at the opset that introduced it; and the deprecated Scatter.
+// CHECK-LABEL: func.func @scatter_elements
+// CHECK: deepc.scatter_elements %{{.*}}[%{{.*}}], %{{.*}} axis = 1 : tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>
+// CHECK: deepc.scatter_elements %{{.*}}[%{{.*}}], %{{.*}} axis = 0 reduction = <add> : tensor<?x8xf32>, tensor<?x2xi32>, tensor<?x2xf32>
+// CHECK: deepc.scatter_elements %{{.*}}[%{{.*}}], %{{.*}} axis = 1 reduction = <min> : tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>
+// CHECK: deepc.scatter_elements %{{.*}}[%{{.*}}], %{{.*}} axis = 1 : tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>
+// CHECK: return {{.*}} : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>
+func.func @scatter_elements(%d: tensor<?x8xf32>, %i: tensor<?x2xsi64>, %j: tensor<?x2xsi32>, %u: tensor<?x2xf32>) -> (!onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown) {
+  %0 = onnx.node "ScatterElements" version 11 (%d, %i, %u) {axis = -1 : i64} : (tensor<?x8xf32>, tensor<?x2xsi64>, tensor<?x2xf32>) -> !onnx.unknown
+  %1 = onnx.node "ScatterElements" version 16 (%d, %j, %u) {reduction = "add"} : (tensor<?x8xf32>, tensor<?x2xsi32>, tensor<?x2xf32>) -> !onnx.unknown
+  %2 = onnx.node "ScatterElements" version 18 (%d, %i, %u) {axis = 1 : i64, reduction = "min"} : (tensor<?x8xf32>, tensor<?x2xsi64>, tensor<?x2xf32>) -> !onnx.unknown
+  %3 = onnx.node "Scatter" version 9 (%d, %i, %u) {axis = 1 : i64} : (tensor<?x8xf32>, tensor<?x2xsi64>, tensor<?x2xf32>) -> !onnx.unknown
+  return %0, %1, %2, %3 : !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown
+}

@@ -171,3 +171,71 @@ func.func @f64_initializer() -> !onnx.unknown {
   %0 = onnx.node "Relu" version 14 (%c) : (tensor<2xf64>) -> !onnx.unknown
   return %0 : !onnx.unknown
 }
+
+// -----
+
+// Tests that IsNaN of integers is refused: ONNX defines it for floats only.
+func.func @is_nan_int(%x: tensor<4xsi64>) -> !onnx.unknown {
+  // expected-error @+1 {{cannot legalize ONNX IsNaN node (opset 13): input 0 (X) must hold floats, got 'tensor<4xi64>'}}
+  %0 = onnx.node "IsNaN" version 13 (%x) : (tensor<4xsi64>) -> !onnx.unknown
+  return %0 : !onnx.unknown
+}
+
+// -----
+
+// Tests that Split sizes computed at run time are refused: each output is
+// a deepc.slice with constant bounds.
+func.func @split_runtime_sizes(%x: tensor<?x8xf32>, %s: tensor<2xsi64>) -> (!onnx.unknown, !onnx.unknown) {
+  // expected-error @+1 {{cannot legalize ONNX Split node (opset 13): input 1 (split) must be known at compile time (a constant or computed from tensor shapes), but it is computed at run time}}
+  %0:2 = onnx.node "Split" version 13 (%x, %s) {axis = 1 : i64} : (tensor<?x8xf32>, tensor<2xsi64>) -> (!onnx.unknown, !onnx.unknown)
+  return %0#0, %0#1 : !onnx.unknown, !onnx.unknown
+}
+
+// -----
+
+// Tests that Split sizes that depend on a dynamic dim are refused.
+func.func @split_symbolic_sizes(%x: tensor<?x?xf32>) -> (!onnx.unknown, !onnx.unknown) {
+  %s = onnx.node "Shape" version 15 (%x) : (tensor<?x?xf32>) -> tensor<2xsi64>
+  // expected-error @+1 {{cannot legalize ONNX Split node (opset 13): input 1 (split) must hold constant sizes, but they depend on a dynamic dim}}
+  %0:2 = onnx.node "Split" version 13 (%x, %s) {axis = 1 : i64} : (tensor<?x?xf32>, tensor<2xsi64>) -> (!onnx.unknown, !onnx.unknown)
+  return %0#0, %0#1 : !onnx.unknown, !onnx.unknown
+}
+
+// -----
+
+// Tests that an equal Split of a dynamic dim is refused: the part sizes
+// would only be known at run time.
+func.func @split_dynamic_equal(%x: tensor<4x?xf32>) -> (!onnx.unknown, !onnx.unknown) {
+  // expected-error @+1 {{cannot legalize ONNX Split node (opset 18): cannot split dynamic dim 1 of 'tensor<4x?xf32>' into 2 equal parts: deepc needs the sizes at compile time}}
+  %0:2 = onnx.node "Split" version 18 (%x) {axis = 1 : i64, num_outputs = 2 : i64} : (tensor<4x?xf32>) -> (!onnx.unknown, !onnx.unknown)
+  return %0#0, %0#1 : !onnx.unknown, !onnx.unknown
+}
+
+// -----
+
+// Tests that Split sizes must cover the dim, and that opset 18 needs
+// sizes or num_outputs.
+func.func @split_bad_sizes(%x: tensor<4x8xf32>) -> (!onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown) {
+  %s = onnx.constant dense<[3, 4]> : tensor<2xsi64>
+  // expected-error @+1 {{cannot legalize ONNX Split node (opset 13): split sizes add up to 7 but dim 1 of the input is 8}}
+  %0:2 = onnx.node "Split" version 13 (%x, %s) {axis = 1 : i64} : (tensor<4x8xf32>, tensor<2xsi64>) -> (!onnx.unknown, !onnx.unknown)
+  // expected-error @+1 {{cannot legalize ONNX Split node (opset 18): needs input 1 (split) or attribute 'num_outputs'}}
+  %1:2 = onnx.node "Split" version 18 (%x) {axis = 1 : i64} : (tensor<4x8xf32>) -> (!onnx.unknown, !onnx.unknown)
+  return %0#0, %0#1, %1#0, %1#1 : !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown
+}
+
+// -----
+
+// Tests that a Slice bound that depends on dims and may be negative is
+// refused: ONNX would count it from the end, which only a run-time bound
+// could express.
+func.func @slice_symbolic_negative(%x: tensor<?x?xf32>, %t: tensor<1x256xf32>) -> !onnx.unknown {
+  %one = onnx.constant dense<1> : tensor<1xsi64>
+  %ax = onnx.constant dense<1> : tensor<1xsi64>
+  %s = onnx.node "Shape" version 15 (%x) {start = 1 : i64} : (tensor<?x?xf32>) -> tensor<1xsi64>
+  %e = onnx.node "Sub" version 14 (%s, %one) : (tensor<1xsi64>, tensor<1xsi64>) -> tensor<1xsi64>
+  %z = onnx.constant dense<0> : tensor<1xsi64>
+  // expected-error @+1 {{cannot legalize ONNX Slice node (opset 13): input 2 (ends) depends on a dynamic dim and may be negative; deepc needs a constant, the sliced dim plus a constant, or a non-negative product of dims}}
+  %0 = onnx.node "Slice" version 13 (%t, %z, %e, %ax) : (tensor<1x256xf32>, tensor<1xsi64>, tensor<1xsi64>, tensor<1xsi64>) -> !onnx.unknown
+  return %0 : !onnx.unknown
+}

@@ -269,3 +269,130 @@ func.func @reshape_runtime_minus_one(%x: tensor<?x?xf32>, %y: tensor<?x3xf32>) -
   %r = onnx.node "Reshape" version 14 (%x, %t) : (tensor<?x?xf32>, !onnx.unknown) -> !onnx.unknown
   return %r : !onnx.unknown
 }
+
+// -----
+
+// Tests Split into slices: sizes as a constant input (opset 13), as an
+// attribute (opset 11), and num_outputs (opset 18), whose last chunk is
+// smaller when the dim does not divide.
+// CHECK-LABEL: func.func @split
+// CHECK-SAME: -> (tensor<?x4xf32>, tensor<?x6xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x2xf32>, tensor<?x3xf32>, tensor<?x7xf32>)
+// CHECK: deepc.slice %{{.*}} axes = [1] starts = [0] ends = [4] steps = [1]
+// CHECK: deepc.slice %{{.*}} axes = [1] starts = [4] ends = [10] steps = [1]
+// CHECK: deepc.slice %{{.*}} axes = [1] starts = [0] ends = [4] steps = [1]
+// CHECK: deepc.slice %{{.*}} axes = [1] starts = [4] ends = [8] steps = [1]
+// CHECK: deepc.slice %{{.*}} axes = [1] starts = [8] ends = [10] steps = [1]
+// CHECK: deepc.slice %{{.*}} axes = [1] starts = [0] ends = [3] steps = [1]
+// CHECK: deepc.slice %{{.*}} axes = [1] starts = [3] ends = [10] steps = [1]
+// CHECK-NOT: onnx.
+func.func @split(%x: tensor<?x10xf32>) -> (!onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown) {
+  %sizes = onnx.constant dense<[4, 6]> : tensor<2xsi64>
+  %0:2 = onnx.node "Split" version 13 (%x, %sizes) {axis = -1 : i64} : (tensor<?x10xf32>, tensor<2xsi64>) -> (!onnx.unknown, !onnx.unknown)
+  %1:3 = onnx.node "Split" version 18 (%x) {axis = 1 : i64, num_outputs = 3 : i64} : (tensor<?x10xf32>) -> (!onnx.unknown, !onnx.unknown, !onnx.unknown)
+  %2:2 = onnx.node "Split" version 11 (%x) {axis = 1 : i64, split = [3, 7]} : (tensor<?x10xf32>) -> (!onnx.unknown, !onnx.unknown)
+  return %0#0, %0#1, %1#0, %1#1, %1#2, %2#0, %2#1 : !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown
+}
+
+// -----
+
+// Tests Split without sizes before opset 18: equal parts, one per output.
+// CHECK-LABEL: func.func @split_equal
+// CHECK: deepc.slice %{{.*}} axes = [1] starts = [0] ends = [4] steps = [1]
+// CHECK: deepc.slice %{{.*}} axes = [1] starts = [4] ends = [8] steps = [1]
+// CHECK: return {{.*}} : tensor<?x4xf32>, tensor<?x4xf32>
+func.func @split_equal(%x: tensor<?x8xf32>) -> (!onnx.unknown, !onnx.unknown) {
+  %0:2 = onnx.node "Split" version 13 (%x) {axis = 1 : i64} : (tensor<?x8xf32>) -> (!onnx.unknown, !onnx.unknown)
+  return %0#0, %0#1 : !onnx.unknown, !onnx.unknown
+}
+
+// -----
+
+// Tests that a Split of a shape vector folds: the batch and sequence dims
+// it yields still make a static reshape target.
+// CHECK-LABEL: func.func @split_shape
+// CHECK: %[[S:.*]] = deepc.shape_of
+// CHECK: %[[BS:.*]] = deepc.slice %[[S]] axes = [0] starts = [0] ends = [2] steps = [1] : tensor<3xi64>
+// CHECK: %[[T:.*]] = deepc.concat %[[BS]], %{{.*}} axis = 0
+// CHECK: deepc.reshape %{{.*}} shape %[[T]] : tensor<?x?x64xf32>, tensor<4xi64> -> tensor<?x?x4x16xf32>
+func.func @split_shape(%x: tensor<?x?x64xf32>) -> !onnx.unknown {
+  %s = onnx.node "Shape" version 15 (%x) : (tensor<?x?x64xf32>) -> tensor<3xsi64>
+  %sizes = onnx.constant dense<[2, 1]> : tensor<2xsi64>
+  %p:2 = onnx.node "Split" version 13 (%s, %sizes) : (tensor<3xsi64>, tensor<2xsi64>) -> (!onnx.unknown, !onnx.unknown)
+  %c = onnx.constant dense<[4, 16]> : tensor<2xsi64>
+  %t = onnx.node "Concat" version 13 (%p#0, %c) {axis = 0 : i64} : (!onnx.unknown, tensor<2xsi64>) -> !onnx.unknown
+  %r = onnx.node "Reshape" version 14 (%x, %t) : (tensor<?x?x64xf32>, !onnx.unknown) -> !onnx.unknown
+  return %r : !onnx.unknown
+}
+
+// -----
+
+// Tests that sums of dims are tracked: torch's packed-sequence check
+// concatenates a column before the positions (a dim `seq + 1`) and slices
+// it back with ends `seq` and `seq + 1`, which become constant bounds
+// counted from the end, so both slices have the same dim.
+// CHECK-LABEL: func.func @slice_dim_plus_constant
+// CHECK: %[[CAT:.*]] = deepc.concat
+// CHECK: %[[A:.*]] = deepc.slice %[[CAT]] axes = [1] starts = [0] ends = [-1] steps = [1] : tensor<1x?xi64>
+// CHECK: %[[B:.*]] = deepc.slice %[[CAT]] axes = [1] starts = [1] ends = [9223372036854775807] steps = [1] : tensor<1x?xi64>
+// CHECK: deepc.sub %[[B]], %[[A]] : tensor<1x?xi64>, tensor<1x?xi64>
+// CHECK-NOT: onnx.
+func.func @slice_dim_plus_constant(%ids: tensor<?x?xsi64>) -> tensor<?x?xsi64> {
+  %zero = onnx.constant dense<0> : tensor<si64>
+  %one = onnx.constant dense<1> : tensor<si64>
+  %ax0 = onnx.constant dense<0> : tensor<1xsi64>
+  %ax1 = onnx.constant dense<1> : tensor<1xsi64>
+  %last = onnx.constant dense<-1> : tensor<1xsi64>
+  %seq1 = onnx.node "Shape" version 18 (%ids) {end = 2 : i64, start = 1 : i64} : (tensor<?x?xsi64>) -> tensor<1xsi64>
+  %seq = onnx.node "Squeeze" version 18 (%seq1) : (tensor<1xsi64>) -> tensor<si64>
+  %pos = onnx.node "Range" version 18 (%zero, %seq, %one) : (tensor<si64>, tensor<si64>, tensor<si64>) -> tensor<?xsi64>
+  %pos2 = onnx.node "Unsqueeze" version 18 (%pos, %ax0) : (tensor<?xsi64>, tensor<1xsi64>) -> tensor<1x?xsi64>
+  %first = onnx.node "Slice" version 18 (%pos2, %ax0, %ax1, %ax1, %ax1) : (tensor<1x?xsi64>, tensor<1xsi64>, tensor<1xsi64>, tensor<1xsi64>, tensor<1xsi64>) -> tensor<1x1xsi64>
+  %cat = onnx.node "Concat" version 18 (%first, %pos2) {axis = -1 : i64} : (tensor<1x1xsi64>, tensor<1x?xsi64>) -> tensor<1x?xsi64>
+  %seqp1 = onnx.node "Add" version 18 (%one, %seq) : (tensor<si64>, tensor<si64>) -> tensor<si64>
+  %end = onnx.node "Reshape" version 18 (%seqp1, %last) : (tensor<si64>, tensor<1xsi64>) -> tensor<1xsi64>
+  %a = onnx.node "Slice" version 18 (%cat, %ax0, %seq1, %last, %ax1) : (tensor<1x?xsi64>, tensor<1xsi64>, tensor<1xsi64>, tensor<1xsi64>, tensor<1xsi64>) -> tensor<1x?xsi64>
+  %b = onnx.node "Slice" version 18 (%cat, %ax1, %end, %last, %ax1) : (tensor<1x?xsi64>, tensor<1xsi64>, tensor<1xsi64>, tensor<1xsi64>, tensor<1xsi64>) -> tensor<1x?xsi64>
+  %d = onnx.node "Sub" version 18 (%b, %a) : (tensor<1x?xsi64>, tensor<1x?xsi64>) -> tensor<1x?xsi64>
+  %e = onnx.node "Add" version 18 (%d, %ids) : (tensor<1x?xsi64>, tensor<?x?xsi64>) -> tensor<?x?xsi64>
+  return %e : tensor<?x?xsi64>
+}
+
+// -----
+
+// Tests that a static dim the model declares where deepc infers a dynamic
+// one (x[:, :1] of a dynamic dim is min(1, dim)) refines the type.
+// CHECK-LABEL: func.func @refine_to_declared
+// CHECK: %[[S:.*]] = deepc.slice %{{.*}} axes = [1] starts = [0] ends = [1] steps = [1] : tensor<?x?xf32>
+// CHECK: %[[R:.*]] = deepc.reshape %[[S]] : tensor<?x?xf32> -> tensor<?x1xf32>
+// CHECK: return %[[R]]
+func.func @refine_to_declared(%x: tensor<?x?xf32>) -> tensor<?x1xf32> {
+  %ax0 = onnx.constant dense<0> : tensor<1xsi64>
+  %ax1 = onnx.constant dense<1> : tensor<1xsi64>
+  %0 = onnx.node "Slice" version 13 (%x, %ax0, %ax1, %ax1) : (tensor<?x?xf32>, tensor<1xsi64>, tensor<1xsi64>, tensor<1xsi64>) -> tensor<?x1xf32>
+  return %0 : tensor<?x1xf32>
+}
+
+// -----
+
+// Tests a Slice whose end is a dim of another tensor (BERT's
+// token_type_ids[:, :seq] of a static table): a gather of
+// range(0, min(seq, 256)); and an Expand where both the input dim and the
+// target are dynamic, whose extents are chosen at run time.
+// CHECK-LABEL: func.func @slice_to_dynamic_end
+// CHECK-SAME: (%[[T:.*]]: tensor<1x256xi64>, %[[IDS:.*]]: tensor<?x?xi64>)
+// CHECK: %[[SEQ:.*]] = deepc.reshape %{{.*}} : tensor<1xi64> -> tensor<i64>
+// CHECK: %[[END:.*]] = deepc.min %[[SEQ]], %{{.*}} : tensor<i64>, tensor<i64>
+// CHECK: %[[R:.*]] = deepc.range %{{.*}}, %[[END]], %{{.*}} : tensor<i64> -> tensor<?xi64>
+// CHECK: %[[G:.*]] = deepc.gather %[[T]][%[[R]]] axis = 1 : tensor<1x256xi64>, tensor<?xi64>
+// CHECK: %[[ONE:.*]] = deepc.equal %[[TARGET:.*]], %{{.*}} : tensor<2xi64>, tensor<1xi64>
+// CHECK: %[[SHAPE:.*]] = deepc.select %[[ONE]], %{{.*}}, %[[TARGET]]
+// CHECK: deepc.expand %[[G]] shape %[[SHAPE]] : tensor<1x?xi64>, tensor<2xi64> -> tensor<?x?xi64>
+func.func @slice_to_dynamic_end(%table: tensor<1x256xsi64>, %ids: tensor<?x?xsi64>) -> !onnx.unknown {
+  %ax0 = onnx.constant dense<0> : tensor<1xsi64>
+  %ax1 = onnx.constant dense<1> : tensor<1xsi64>
+  %seq = onnx.node "Shape" version 18 (%ids) {end = 2 : i64, start = 1 : i64} : (tensor<?x?xsi64>) -> tensor<1xsi64>
+  %0 = onnx.node "Slice" version 18 (%table, %ax0, %seq, %ax1, %ax1) : (tensor<1x256xsi64>, tensor<1xsi64>, tensor<1xsi64>, tensor<1xsi64>, tensor<1xsi64>) -> tensor<1x?xsi64>
+  %shape = onnx.node "Shape" version 18 (%ids) : (tensor<?x?xsi64>) -> tensor<2xsi64>
+  %1 = onnx.node "Expand" version 18 (%0, %shape) : (tensor<1x?xsi64>, tensor<2xsi64>) -> !onnx.unknown
+  return %1 : !onnx.unknown
+}

@@ -110,6 +110,8 @@ func.func @every_op(%x: tensor<2x8x64xf32>, %i: tensor<2x8xi64>, %b: tensor<2x8x
   %43 = deepc.scatter %embed[%idx], %upd reduction = <add> : tensor<256x64xf32>, tensor<16x1xi64>, tensor<16x64xf32>
   // CHECK: deepc.gather_elements
   %ge = deepc.gather_elements %x[%ix3] axis = 2 : tensor<2x8x64xf32>, tensor<2x8x2xi64>
+  // CHECK: deepc.scatter_elements
+  %se = deepc.scatter_elements %x[%ix3], %ge axis = 2 reduction = <max> : tensor<2x8x64xf32>, tensor<2x8x2xi64>, tensor<2x8x2xf32>
   // CHECK: deepc.gather_nd
   %gnd = deepc.gather_nd %x[%ix3] batch_dims = 1 : tensor<2x8x64xf32>, tensor<2x8x2xi64>
   // CHECK: deepc.topk

@@ -233,6 +233,18 @@ func.func @trivial_data_ops(%x: tensor<4x1x8xf32>) -> (tensor<4x1x8xf32>, tensor
 
 // -----
 
+// Tests that an expand with a shape operand stays even when its types
+// match: a dynamic input dim may be 1 and broadcast to the shape's extent.
+// CHECK-LABEL: func.func @expand_dynamic_broadcast
+// CHECK: %[[E:.*]] = deepc.expand %{{.*}} shape %{{.*}}
+// CHECK: return %[[E]]
+func.func @expand_dynamic_broadcast(%x: tensor<?x?xf32>, %s: tensor<2xi64>) -> tensor<?x?xf32> {
+  %0 = deepc.expand %x shape %s : tensor<?x?xf32>, tensor<2xi64> -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
 // Tests that a slice which drops elements stays.
 // CHECK-LABEL: func.func @real_slice
 // CHECK: deepc.slice

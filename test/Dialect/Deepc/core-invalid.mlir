@@ -226,6 +226,60 @@ func.func @scatter_updates_shape(%d: tensor<16x64xf32>, %i: tensor<4x1xi64>, %u:
 
 // -----
 
+// Tests that scatter_elements cannot scatter into a scalar.
+func.func @scatter_elements_scalar(%d: tensor<f32>, %i: tensor<i64>, %u: tensor<f32>) {
+  // expected-error @+1 {{'deepc.scatter_elements' op cannot scatter into a scalar}}
+  %0 = deepc.scatter_elements %d[%i], %u axis = 0 : tensor<f32>, tensor<i64>, tensor<f32>
+  return
+}
+
+// -----
+
+// Tests that scatter_elements needs indices of the data's rank.
+func.func @scatter_elements_rank(%d: tensor<4x8xf32>, %i: tensor<4xi64>, %u: tensor<4xf32>) {
+  // expected-error @+1 {{'deepc.scatter_elements' op indices have rank 1 but data has rank 2; they must be equal}}
+  %0 = deepc.scatter_elements %d[%i], %u axis = 1 : tensor<4x8xf32>, tensor<4xi64>, tensor<4xf32>
+  return
+}
+
+// -----
+
+// Tests that scatter_elements needs one update per index.
+func.func @scatter_elements_updates(%d: tensor<4x8xf32>, %i: tensor<4x2xi64>, %u: tensor<4x3xf32>) {
+  // expected-error @+1 {{'deepc.scatter_elements' op updates have shape 4x3 but indices have shape 4x2; they must be equal}}
+  %0 = deepc.scatter_elements %d[%i], %u axis = 1 : tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x3xf32>
+  return
+}
+
+// -----
+
+// Tests that scatter_elements checks its axis.
+func.func @scatter_elements_axis(%d: tensor<4x8xf32>, %i: tensor<4x2xi64>, %u: tensor<4x2xf32>) {
+  // expected-error @+1 {{'deepc.scatter_elements' op axis -3 is out of range for data of rank 2}}
+  %0 = deepc.scatter_elements %d[%i], %u axis = -3 : tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x2xf32>
+  return
+}
+
+// -----
+
+// Tests that scatter_elements indices may not outgrow data off the axis.
+func.func @scatter_elements_larger(%d: tensor<4x8xf32>, %i: tensor<5x2xi64>, %u: tensor<5x2xf32>) {
+  // expected-error @+1 {{'deepc.scatter_elements' op indices 5x2 are larger than data 4x8 in dimension 0, which is not the scatter axis}}
+  %0 = deepc.scatter_elements %d[%i], %u axis = 1 : tensor<4x8xf32>, tensor<5x2xi64>, tensor<5x2xf32>
+  return
+}
+
+// -----
+
+// Tests that the result has the data's type.
+func.func @scatter_elements_result(%d: tensor<4x8xf32>, %i: tensor<4x2xi64>, %u: tensor<4x2xf32>) {
+  // expected-error @+1 {{'deepc.scatter_elements' op failed to verify that all of {data, result} have same type}}
+  %0 = "deepc.scatter_elements"(%d, %i, %u) {axis = 1 : i64} : (tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x2xf32>) -> tensor<4x8xf16>
+  return
+}
+
+// -----
+
 // Tests that reshape keeps the element count.
 func.func @reshape_count(%x: tensor<2x3x4xf32>) {
   // expected-error @+1 {{'deepc.reshape' op cannot reshape 24 elements (2x3x4) into 20 (4x5)}}

@@ -256,6 +256,25 @@ func.func @gathers(%s: tensor<?x8xf32>, %i: tensor<?x2xi64>, %w: tensor<8x128x64
   return %0, %1, %2 : tensor<?x2xf32>, tensor<?x2x128x64xf32>, tensor<2x4x64xf32>
 }
 
+// Tests scatter_elements with and without a reduction, with i32 indices
+// and indices larger than data along the axis.
+// CHECK-LABEL: func.func @scatter_elements
+// CHECK: deepc.scatter_elements %{{.*}}[%{{.*}}], %{{.*}} axis = 1 : tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>
+// CHECK: deepc.scatter_elements %{{.*}}[%{{.*}}], %{{.*}} axis = 0 reduction = <add> : tensor<16x4xf32>, tensor<32x4xi32>, tensor<32x4xf32>
+// CHECK: reduction = <mul>
+// CHECK: reduction = <max>
+// CHECK: reduction = <min>
+func.func @scatter_elements(%m: tensor<?x8xf32>, %i: tensor<?x2xi64>, %u: tensor<?x2xf32>,
+                            %acc: tensor<16x4xf32>, %j: tensor<32x4xi32>, %v: tensor<32x4xf32>)
+    -> (tensor<?x8xf32>, tensor<16x4xf32>) {
+  %0 = deepc.scatter_elements %m[%i], %u axis = 1 : tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>
+  %1 = deepc.scatter_elements %acc[%j], %v axis = 0 reduction = <add> : tensor<16x4xf32>, tensor<32x4xi32>, tensor<32x4xf32>
+  %2 = deepc.scatter_elements %acc[%j], %v axis = 0 reduction = <mul> : tensor<16x4xf32>, tensor<32x4xi32>, tensor<32x4xf32>
+  %3 = deepc.scatter_elements %acc[%j], %v axis = -2 reduction = <max> : tensor<16x4xf32>, tensor<32x4xi32>, tensor<32x4xf32>
+  %4 = deepc.scatter_elements %acc[%j], %v axis = 0 reduction = <min> : tensor<16x4xf32>, tensor<32x4xi32>, tensor<32x4xf32>
+  return %0, %1 : tensor<?x8xf32>, tensor<16x4xf32>
+}
+
 // Tests topk's two results, and that largest and sorted print only when
 // false.
 // CHECK-LABEL: func.func @topk

@@ -558,7 +558,7 @@ OpFoldResult SoftmaxOp::fold(FoldAdaptor) {
 }
 
 //===----------------------------------------------------------------------===//
-// GatherOp / ScatterOp
+// GatherOp / ScatterOp / ScatterElementsOp
 //===----------------------------------------------------------------------===//
 
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
@@ -606,6 +606,37 @@ LogicalResult ScatterOp::verify() {
            << formatShape(updates) << " but indices " << formatShape(indices)
            << " into data " << formatShape(data) << " need "
            << formatShape(expected);
+  return success();
+}
+
+LogicalResult ScatterElementsOp::verify() {
+  ArrayRef<int64_t> data = shapeOf(getData());
+  ArrayRef<int64_t> indices = shapeOf(getIndices());
+  ArrayRef<int64_t> updates = shapeOf(getUpdates());
+  if (data.empty())
+    return emitOpError("cannot scatter into a scalar");
+  if (indices.size() != data.size())
+    return emitOpError("indices have rank ")
+           << indices.size() << " but data has rank " << data.size()
+           << "; they must be equal";
+  if (!shapesCompatible(indices, updates))
+    return emitOpError("updates have shape ")
+           << formatShape(updates) << " but indices have shape "
+           << formatShape(indices) << "; they must be equal";
+  std::optional<int64_t> axis = normalizeAxis(getAxis(), data.size());
+  if (!axis)
+    return emitOpError("axis ") << getAxis()
+                                << " is out of range for data of rank "
+                                << data.size();
+  for (auto [d, pair] : llvm::enumerate(llvm::zip(data, indices))) {
+    auto [dataDim, indexDim] = pair;
+    if (static_cast<int64_t>(d) != *axis && dataDim != kDynamic &&
+        indexDim != kDynamic && indexDim > dataDim)
+      return emitOpError("indices ")
+             << formatShape(indices) << " are larger than data "
+             << formatShape(data) << " in dimension " << d
+             << ", which is not the scatter axis";
+  }
   return success();
 }
 
@@ -1179,10 +1210,12 @@ LogicalResult ExpandOp::verify() {
   return success();
 }
 
-// expand(x : T -> T) -> x; expand(splat) -> splat
+// expand(x : T -> T) -> x unless a shape operand may broadcast a dynamic
+// dim of x; expand(splat) -> splat
 OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
-  if (OpFoldResult r = forwardIfSameType(getInput(), getType()))
-    return r;
+  if (!getShape() || getType().hasStaticShape())
+    if (OpFoldResult r = forwardIfSameType(getInput(), getType()))
+      return r;
   if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
     if (getType().hasStaticShape())
       return splat.resizeSplat(getType());

@@ -361,6 +361,45 @@ def Deepc_GatherElementsOp : Deepc_Op<"gather_elements",
   }];
 }
 
+def Deepc_ScatterElementsOp : Deepc_Op<"scatter_elements",
+    [Pure, AllTypesMatch<["data", "result"]>,
+     AllElementTypesMatch<["data", "updates"]>]> {
+  let summary = "scatter single elements into a copy of data along an axis";
+  let description = [{
+    ONNX `ScatterElements`, the inverse of `gather_elements`: `indices` and
+    `updates` have the same shape and the rank of `data`, and each update
+    goes to the element of `data` at its own coordinates with the one along
+    `axis` replaced by the index:
+    `result[i0, ..., indices[i0, ..., ik, ...], ...] = updates[i0, ..., ik, ...]`.
+    Elements no index names keep their value from `data`. Negative indices
+    count from the end of the axis. With a `reduction` (`add`, `mul`,
+    `max`, `min`) each update is combined with the value already there, in
+    any order; with `none`, duplicate indices leave an unspecified winner,
+    as in ONNX. `indices` may be smaller than `data` in any dimension, and
+    only on the axis may it be larger. Routers use it to mask the experts
+    a token may not choose (scattering the kept group scores into a tensor
+    of zeros).
+
+    ```mlir
+    %0 = deepc.scatter_elements %mask[%idx], %ones axis = 1
+        : tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>
+    %1 = deepc.scatter_elements %acc[%idx], %upd axis = 0 reduction = <add>
+        : tensor<16x4xf32>, tensor<32x4xi32>, tensor<32x4xf32>
+    ```
+  }];
+  let arguments = (ins Deepc_Tensor:$data, Deepc_IndexTensor:$indices,
+                       Deepc_Tensor:$updates, Deepc_I64Attr:$axis,
+                       DefaultValuedAttr<Deepc_ScatterReductionAttr,
+                                         "ScatterReduction::none">:$reduction);
+  let results = (outs Deepc_Tensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` `,` $updates `axis` `=` $axis
+    (`reduction` `=` $reduction^)? attr-dict `:` type($data) `,`
+    type($indices) `,` type($updates)
+  }];
+  let hasVerifier = 1;
+}
+
 def Deepc_GatherNdOp : Deepc_Op<"gather_nd",
     [Pure, Deepc_InferResultType,
      AllElementTypesMatch<["data", "result"]>]> {
@@ -608,10 +647,15 @@ def Deepc_ExpandOp : Deepc_Op<"expand",
   let description = [{
     Broadcasts `input` to the result type's shape with numpy rules. A
     dynamic result dimension that the input does not determine takes its
-    extent from the optional 1-D `shape` operand.
+    extent from the optional 1-D `shape` operand. With a `shape` operand,
+    the result has exactly the extents it holds, so a dynamic input
+    dimension may also be 1 at run time and broadcast; without one, each
+    dynamic input dimension keeps its extent.
 
     ```mlir
     %0 = deepc.expand %kv : tensor<1x2x1x8x16xf32> -> tensor<1x2x4x8x16xf32>
+    %1 = deepc.expand %ids shape %s : tensor<1x?xi64>, tensor<2xi64>
+        -> tensor<?x?xi64>
     ```
   }];
   let arguments = (ins Deepc_Tensor:$input,
