@@ -10,8 +10,10 @@
 
 #include "deepc/Support/ShapeUtils.h"
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/Operation.h"
 
 namespace mlir::deepc {
@@ -51,6 +53,33 @@ inline LogicalResult expectShape(Operation *op, Value value, StringRef name,
   return op->emitOpError() << name << " must have shape " << layout << " = "
                            << formatShape(expected) << ", got "
                            << formatShape(shapeOf(value));
+}
+
+/// If `attr` is a splat constant, its value as a double (ints widened).
+inline std::optional<double> getSplatNumber(Attribute attr) {
+  auto splat = dyn_cast_or_null<SplatElementsAttr>(attr);
+  if (!splat)
+    return std::nullopt;
+  Type elementType = splat.getElementType();
+  if (isa<FloatType>(elementType))
+    return splat.getSplatValue<APFloat>().convertToDouble();
+  if (elementType.isInteger(1))
+    return splat.getSplatValue<bool>() ? 1.0 : 0.0;
+  if (isa<IntegerType>(elementType))
+    return static_cast<double>(splat.getSplatValue<APInt>().getSExtValue());
+  return std::nullopt;
+}
+
+/// True when `attr` is a splat constant equal to `value`.
+inline bool isSplatOf(Attribute attr, double value) {
+  std::optional<double> number = getSplatNumber(attr);
+  return number && *number == value;
+}
+
+/// Returns `v` as a fold result when it already has the op's result type; a
+/// fold must never change a value's type.
+inline OpFoldResult forwardIfSameType(Value v, Type resultType) {
+  return v.getType() == resultType ? OpFoldResult(v) : OpFoldResult();
 }
 
 } // namespace mlir::deepc
