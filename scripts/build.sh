@@ -23,17 +23,7 @@ command -v ninja >/dev/null || die "ninja not found: run scripts/setup.sh first"
   die "MLIR 19 not found in $mlir_cmake_dir: run scripts/setup.sh first"
 [[ -x "$lit" ]] || die "no lit in $DEEPC_VENV_DIR: run scripts/setup.sh first"
 
-# ccache keeps rebuilds (and fresh clones on the same machine) cheap. The base
-# dir makes its hashes independent of where the checkout lives.
-export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.cache/ccache}"
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$DEEPC_ROOT}"
-launcher=""
-if command -v ccache >/dev/null; then
-  launcher=ccache
-  mkdir -p "$CCACHE_DIR"
-else
-  warn "ccache not found: building without it"
-fi
+setup_ccache
 
 # name=value pairs that must hold in CMakeCache.txt.
 cache_settings=(
@@ -43,57 +33,13 @@ cache_settings=(
   "LLVM_EXTERNAL_LIT=$lit"
 )
 
-cache_get() { # VAR -> value in CMakeCache.txt, or nothing
-  { sed -n "s|^$1:[A-Z]*=||p" "$DEEPC_BUILD_DIR/CMakeCache.txt" 2>/dev/null || true; } | head -n1
-}
+check_build_dir "$DEEPC_BUILD_DIR" DEEPC_BUILD_DIR
+take_build_lock
 
-# Why configure is needed, or nothing when the existing build dir will do.
-configure_reason() {
-  if [[ ! -f "$DEEPC_BUILD_DIR/build.ninja" || ! -f "$DEEPC_BUILD_DIR/CMakeCache.txt" ]]; then
-    echo "no build.ninja yet"
-    return
-  fi
-  local setting
-  for setting in "${cache_settings[@]}"; do
-    if [[ "$(cache_get "${setting%%=*}")" != "${setting#*=}" ]]; then
-      echo "${setting%%=*} changed"
-      return
-    fi
-  done
-}
-
-# A build dir made for another checkout or by another generator cannot be
-# reused; say so instead of letting cmake fail cryptically.
-if [[ -f "$DEEPC_BUILD_DIR/CMakeCache.txt" ]]; then
-  home="$(cache_get CMAKE_HOME_DIRECTORY)"
-  [[ -z "$home" || "$home" -ef "$DEEPC_ROOT" ]] ||
-    die "$DEEPC_BUILD_DIR was configured for $home, not $DEEPC_ROOT: remove it or set DEEPC_BUILD_DIR"
-  generator="$(cache_get CMAKE_GENERATOR)"
-  [[ -z "$generator" || "$generator" == Ninja ]] ||
-    die "$DEEPC_BUILD_DIR uses the '$generator' generator, not Ninja: remove it or set DEEPC_BUILD_DIR"
-fi
-
-mkdir -p "$(dirname "$DEEPC_BUILD_LOCK")"
-exec 9>>"$DEEPC_BUILD_LOCK"
-if ! flock -n 9; then
-  step "waiting for another build to finish ($DEEPC_BUILD_LOCK)"
-  flock 9
-fi
-
-reason="$(configure_reason)"
+reason="$(configure_reason "$DEEPC_BUILD_DIR" "${cache_settings[@]}")"
 if [[ -n "$reason" ]]; then
   step "configuring ${DEEPC_BUILD_DIR#"$DEEPC_ROOT"/}/ ($reason)"
-  cmake_args=(-G Ninja -S "$DEEPC_ROOT" -B "$DEEPC_BUILD_DIR")
-  for setting in "${cache_settings[@]}"; do
-    cmake_args+=("-D$setting")
-  done
-  # The full output stays in configure.log; it is shown only on failure.
-  mkdir -p "$DEEPC_BUILD_DIR"
-  log="$DEEPC_BUILD_DIR/configure.log"
-  cmake "${cmake_args[@]}" >"$log" 2>&1 || {
-    cat "$log" >&2
-    die "cmake configure failed (output above, also in $log)"
-  }
+  cmake_configure "$DEEPC_BUILD_DIR" "${cache_settings[@]}"
 fi
 
 # `all` is ninja's default target; mlir-doc is not part of it.

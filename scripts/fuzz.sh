@@ -78,13 +78,7 @@ printf '%s\n' '#include <cstddef>' '#include <cstdint>' \
 
 #===--- Configure and build ------------------------------------------===//
 
-export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.cache/ccache}"
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$DEEPC_ROOT}"
-launcher=""
-if command -v ccache >/dev/null; then
-  launcher=ccache
-  mkdir -p "$CCACHE_DIR"
-fi
+setup_ccache
 
 # name=value pairs that must hold in CMakeCache.txt.
 cache_settings=(
@@ -98,58 +92,21 @@ cache_settings=(
 # Only to configure test/; no test runs from this build dir.
 [[ -x "$lit" ]] && cache_settings+=("LLVM_EXTERNAL_LIT=$lit")
 
-cache_get() { # VAR -> value in CMakeCache.txt, or nothing
-  { sed -n "s|^$1:[A-Z]*=||p" "$build_dir/CMakeCache.txt" 2>/dev/null || true; } | head -n1
-}
-
-configure_reason() {
-  if [[ ! -f "$build_dir/build.ninja" || ! -f "$build_dir/CMakeCache.txt" ]]; then
-    echo "no build.ninja yet"
-    return
-  fi
-  local setting
-  for setting in "${cache_settings[@]}"; do
-    if [[ "$(cache_get "${setting%%=*}")" != "${setting#*=}" ]]; then
-      echo "${setting%%=*} changed"
-      return
-    fi
-  done
-}
-
-if [[ -f "$build_dir/CMakeCache.txt" ]]; then
-  home="$(cache_get CMAKE_HOME_DIRECTORY)"
-  [[ -z "$home" || "$home" -ef "$DEEPC_ROOT" ]] ||
-    die "$build_dir was configured for $home, not $DEEPC_ROOT: remove it or set DEEPC_FUZZ_BUILD_DIR"
-fi
-
+check_build_dir "$build_dir" DEEPC_FUZZ_BUILD_DIR
 # Builds take turns with the main build (2 cores in CI); fuzzing does not
 # hold the lock.
-mkdir -p "$(dirname "$DEEPC_BUILD_LOCK")"
-exec 9>>"$DEEPC_BUILD_LOCK"
-if ! flock -n 9; then
-  step "waiting for another build to finish ($DEEPC_BUILD_LOCK)"
-  flock 9
-fi
+take_build_lock
 
 build_start=$SECONDS
-reason="$(configure_reason)"
+reason="$(configure_reason "$build_dir" "${cache_settings[@]}")"
 if [[ -n "$reason" ]]; then
   step "configuring ${build_dir#"$DEEPC_ROOT"/}/ with $(basename "$cxx") ($reason)"
   # The compiler is fixed at the first configure: start over when it changed.
   if [[ -f "$build_dir/CMakeCache.txt" &&
-    "$(cache_get CMAKE_CXX_COMPILER)" != "$cxx" ]]; then
+    "$(cmake_cache_get "$build_dir" CMAKE_CXX_COMPILER)" != "$cxx" ]]; then
     rm -rf -- "$build_dir/CMakeCache.txt" "$build_dir/CMakeFiles"
   fi
-  cmake_args=(-G Ninja -S "$DEEPC_ROOT" -B "$build_dir")
-  for setting in "${cache_settings[@]}"; do
-    cmake_args+=("-D$setting")
-  done
-  mkdir -p "$build_dir"
-  log="$build_dir/configure.log"
-  cmake "${cmake_args[@]}" >"$log" 2>&1 || {
-    cat "$log" >&2
-    die "cmake configure failed (output above, also in $log)"
-  }
+  cmake_configure "$build_dir" "${cache_settings[@]}"
 fi
 step "building onnx-import-fuzzer in ${build_dir#"$DEEPC_ROOT"/}/"
 ninja -C "$build_dir" onnx-import-fuzzer || die "build failed (compiler output above)"
