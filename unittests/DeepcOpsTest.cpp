@@ -87,7 +87,9 @@ TEST_F(DeepcOpsTest, MoeVerifierNamesTopKAndExpertCount) {
   Value down = splat({8, 16, 32}, 0.0f);
   auto moe = builder.create<MoeOp>(
       loc, hidden.getType(), hidden, router, /*w_gate=*/up, /*w_up=*/up,
-      /*w_gate_up=*/Value(), down, /*correction_bias=*/Value(),
+      /*w_gate_up=*/Value(), down, /*gate_bias=*/Value(), /*up_bias=*/Value(),
+      /*gate_up_bias=*/Value(), /*down_bias=*/Value(),
+      /*correction_bias=*/Value(),
       /*shared_gate=*/Value(), /*shared_up=*/Value(), /*shared_down=*/Value(),
       /*shared_expert_gate=*/Value(), /*top_k=*/9);
   EXPECT_EQ(moe.getNumExperts(), 8);

@@ -20,14 +20,28 @@ struct FuseGateAndUp : OpRewritePattern<MoeOp> {
     Value gate = op.getWGate(), up = op.getWUp();
     if (!op.getGated() || !gate || !up)
       return rewriter.notifyMatchFailure(op, "no separate gate and up weights");
-    // Stacked [E, I, H] weights join along the intermediate dimension, gate
-    // rows first, which is the layout w_gate_up documents.
-    Value gateUp = rewriter.create<ConcatOp>(op.getLoc(), ValueRange{gate, up},
+    Value gateBias = op.getGateBias(), upBias = op.getUpBias();
+    if (static_cast<bool>(gateBias) != static_cast<bool>(upBias))
+      return rewriter.notifyMatchFailure(
+          op, "only one of the gate and up projections has a bias");
+    // Stacked [E, I, H] weights (and [E, I] biases) join along the
+    // intermediate dimension, gate rows first, which is the layout
+    // w_gate_up documents.
+    Location loc = op.getLoc();
+    Value gateUp = rewriter.create<ConcatOp>(loc, ValueRange{gate, up},
                                              /*axis=*/1);
+    Value gateUpBias;
+    if (gateBias)
+      gateUpBias = rewriter.create<ConcatOp>(
+          loc, ValueRange{gateBias, upBias}, /*axis=*/1);
     rewriter.modifyOpInPlace(op, [&] {
       op.getWGateMutable().clear();
       op.getWUpMutable().clear();
       op.getWGateUpMutable().assign(gateUp);
+      op.getGateBiasMutable().clear();
+      op.getUpBiasMutable().clear();
+      if (gateUpBias)
+        op.getGateUpBiasMutable().assign(gateUpBias);
     });
     return success();
   }

@@ -21,8 +21,8 @@
 // RUN: deepc %deepc_src_root/test/models/qdq_ffn/model.onnx --emit=deepc | FileCheck %s --check-prefix=QDQ --implicit-check-not=onnx.node
 // RUN: deepc %deepc_src_root/test/models/qwen2_moe_batched_mm/model.onnx --emit=deepc | FileCheck %s --check-prefix=QWENBMM --implicit-check-not=onnx.node
 // RUN: deepc %deepc_src_root/test/models/qwen2_moe_per_expert/model.onnx --emit=deepc | FileCheck %s --check-prefix=QWENPE --implicit-check-not=onnx.node
-// RUN: not deepc %deepc_src_root/test/models/ort_moe_relu/model.onnx --emit=deepc 2>&1 | FileCheck %s --check-prefix=BIASED
-// RUN: not deepc %deepc_src_root/test/models/ort_moe_silu_top1/model.onnx --emit=deepc 2>&1 | FileCheck %s --check-prefix=BIASED
+// RUN: deepc %deepc_src_root/test/models/ort_moe_relu/model.onnx --emit=deepc | FileCheck %s --check-prefixes=BIASED,BIASEDRELU --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/ort_moe_silu_top1/model.onnx --emit=deepc | FileCheck %s --check-prefixes=BIASED,BIASEDSILU --implicit-check-not=onnx.node
 
 // bert
 // BERT-LABEL: func.func @main(%arg0: tensor<?x?xi64> {{.*}}, %arg1: tensor<?x?xi64> {{.*}}) -> (tensor<?x?x256xf32> {{.*}})
@@ -136,6 +136,9 @@
 // QWENPE-DAG: deepc.softmax %
 // QWENPE-DAG: deepc.matmul %
 
-// The biased ORT MoE models: refused, naming the node and the reason.
-// BIASED: error: cannot legalize ONNX com.microsoft.MoE node 'moe' (opset 1): expert biases (input 3) are not supported: deepc.moe experts have no biases
-// BIASED-NOT: error:
+// The ORT MoE models with expert biases: fc1's bias goes to the up
+// projection, fc2's to the down projection.
+// BIASED-LABEL: func.func @main(%arg0: tensor<?x?x64xf32> {{.*}}) -> (tensor<?x?x64xf32> {{.*}})
+// BIASED: deepc.moe %arg0, %{{.*}} : tensor<?x?x64xf32>, tensor<4x64xf32> up(%{{.*}} : tensor<4x64x64xf32>) down(%{{.*}} : tensor<4x64x64xf32>) up_bias(%{{.*}} : tensor<4x64xf32>) down_bias(%{{.*}} : tensor<4x64xf32>)
+// BIASEDRELU-SAME: {activation = #deepc.activation<relu>, gated = false, top_k = 2 : i64}
+// BIASEDSILU-SAME: {gated = false, top_k = 1 : i64}

@@ -12,8 +12,10 @@ def DeepcFuseExpertGateUpPass : Pass<"deepc-fuse-expert-gate-up"> {
     the same tokens, so the expert kernels run them as one GEMM of width
     `2 · intermediate` over `w_gate_up = concat(w_gate, w_up)` and apply the
     activation and product in its epilogue. This pass rewrites every
-    `deepc.moe` that has separate `w_gate` and `w_up` to the fused form.
-    Layers that are already fused, or not gated, are left alone.
+    `deepc.moe` that has separate `w_gate` and `w_up` to the fused form
+    (their biases, when both have one, are stacked the same way into
+    `gate_up_bias`). Layers that are already fused, not gated, or with a
+    bias on only one of the two projections are left alone.
 
     Before:
     ```mlir

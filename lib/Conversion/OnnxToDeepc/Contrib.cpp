@@ -40,6 +40,26 @@ FailureOr<Value> recoverRouterWeight(NodeContext &ctx, Value logits,
   return ctx.create<TransposeOp>(matmul.getRhs(), ArrayRef<int64_t>{1, 0});
 }
 
+/// Regroups the rows of an interleaved fused-swiglu bias `[E, 2I]` (g0, u0,
+/// g1, u1, ...) gate-first, as deepc.moe's gate_up_bias has them.
+FailureOr<Value> deinterleaveRows(NodeContext &ctx, Value bias) {
+  ArrayRef<int64_t> shape = shapeOf(bias);
+  if (shape.size() != 2 || shape[1] == kDynamic || shape[1] % 2 != 0)
+    return ctx.fail("fc1_experts_bias must be [E, 2 * I] for fused swiglu, "
+                    "got ",
+                    bias.getType());
+  SmallVector<DimExpr> dims = ctx.getShapes().dimsOf(bias);
+  FailureOr<Value> split = ctx.reshape(
+      bias, {dims[0], DimExpr::constant(shape[1] / 2), DimExpr::constant(2)});
+  if (failed(split))
+    return failure();
+  FailureOr<Value> swapped =
+      ctx.create<TransposeOp>(*split, ArrayRef<int64_t>{0, 2, 1});
+  if (failed(swapped))
+    return failure();
+  return ctx.reshape(*swapped, {dims[0], DimExpr::constant(shape[1])});
+}
+
 LogicalResult moe(NodeContext &ctx) {
   if (failed(ctx.checkArity(5, 8)))
     return failure();
@@ -58,11 +78,11 @@ LogicalResult moe(NodeContext &ctx) {
   FailureOr<Value> fc3 = ctx.optionalInput(6, "fc3_experts_weights");
   if (failed(fc3))
     return failure();
-  for (unsigned i : {3u, 5u, 7u})
-    if (ctx.hasInput(i))
-      return ctx.fail("expert biases (input ", i,
-                      ") are not supported: deepc.moe experts have no "
-                      "biases");
+  FailureOr<Value> fc1Bias = ctx.optionalInput(3, "fc1_experts_bias");
+  FailureOr<Value> fc2Bias = ctx.optionalInput(5, "fc2_experts_bias");
+  FailureOr<Value> fc3Bias = ctx.optionalInput(7, "fc3_experts_bias");
+  if (failed(fc1Bias) || failed(fc2Bias) || failed(fc3Bias))
+    return failure();
 
   FailureOr<int64_t> k = ctx.intAttr("k", 1);
   FailureOr<std::string> activationType =
@@ -86,7 +106,8 @@ LogicalResult moe(NodeContext &ctx) {
 
   // Expert weights: fc1 [E, f*I, H], fc2 [E, H, I], fc3 [E, I, H], already
   // deepc.moe's [out, in] layout.
-  Value wGate, wUp, wGateUp;
+  // Biases follow their weights: fc1's goes wherever fc1 goes.
+  Value wGate, wUp, wGateUp, gateBias, upBias, gateUpBias;
   Activation activation;
   bool gated = false;
   StringRef act = *activationType;
@@ -99,7 +120,11 @@ LogicalResult moe(NodeContext &ctx) {
       return ctx.fail("activation '", act,
                       "' takes no fc3_experts_weights; only swiglu is "
                       "gated");
+    if (*fc3Bias)
+      return ctx.fail("activation '", act,
+                      "' takes no fc3_experts_bias; only swiglu is gated");
     wUp = *fc1;
+    upBias = *fc1Bias;
   } else if (act == "swiglu") {
     if (*alpha != 1.0f || *beta != 0.0f)
       return ctx.fail("swiglu with activation_alpha = ", *alpha,
@@ -114,10 +139,14 @@ LogicalResult moe(NodeContext &ctx) {
                         "fc3_experts_weights (the up projection)");
       wGate = *fc1;
       wUp = *fc3;
+      gateBias = *fc1Bias;
+      upBias = *fc3Bias;
     } else if (*fusion == 1 || *fusion == 2) {
-      if (*fc3)
-        return ctx.fail("fused swiglu takes no fc3_experts_weights");
+      if (*fc3 || *fc3Bias)
+        return ctx.fail("fused swiglu takes no fc3_experts_weights or "
+                        "fc3_experts_bias");
       wGateUp = *fc1;
+      gateUpBias = *fc1Bias;
       if (*fusion == 1) {
         // Interleaved rows g0, u0, g1, u1, ...: [E, I, 2, H] -> [E, 2, I, H]
         // -> [E, 2I, H], the gate rows first as deepc.moe's w_gate_up has.
@@ -141,6 +170,13 @@ LogicalResult moe(NodeContext &ctx) {
         if (failed(joined))
           return failure();
         wGateUp = *joined;
+        if (gateUpBias) {
+          // The bias rows interleave the same way: [E, I, 2] -> [E, 2, I].
+          FailureOr<Value> regrouped = deinterleaveRows(ctx, gateUpBias);
+          if (failed(regrouped))
+            return failure();
+          gateUpBias = *regrouped;
+        }
       }
     } else {
       return ctx.fail("swiglu_fusion ", *fusion, " is not 0, 1 or 2");
@@ -161,8 +197,8 @@ LogicalResult moe(NodeContext &ctx) {
                     "its router weight and has no form that takes logits");
 
   FailureOr<Value> result = ctx.createTyped<MoeOp>(
-      input->getType(), *input, *router, wGate, wUp, wGateUp, *fc2,
-      /*correction_bias=*/Value(), /*shared_gate=*/Value(),
+      input->getType(), *input, *router, wGate, wUp, wGateUp, *fc2, gateBias,
+      upBias, gateUpBias, /*down_bias=*/*fc2Bias, /*correction_bias=*/Value(), /*shared_gate=*/Value(),
       /*shared_up=*/Value(), /*shared_down=*/Value(),
       /*shared_expert_gate=*/Value(), *k, RouterFunction::softmax,
       /*renormalize=*/*normalize != 0, /*n_group=*/1, /*topk_group=*/1,

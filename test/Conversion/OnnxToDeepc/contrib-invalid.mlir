@@ -13,11 +13,13 @@ func.func @moe_graph_input_logits(%x: tensor<?x64xf32>, %logits: tensor<?x4xf32>
 
 // -----
 
-// Tests that expert biases are refused.
-func.func @moe_bias(%x: tensor<?x64xf32>, %r: tensor<64x4xf32>, %w1: tensor<4x32x64xf32>, %b1: tensor<4x32xf32>, %w2: tensor<4x64x32xf32>) -> !onnx.unknown {
+// Tests that an fc3 bias is refused for an activation that has no fc3
+// (only swiglu is gated).
+func.func @moe_fc3_bias_not_gated(%x: tensor<?x64xf32>, %r: tensor<64x4xf32>, %w1: tensor<4x32x64xf32>, %w2: tensor<4x64x32xf32>, %b3: tensor<4x32xf32>) -> !onnx.unknown {
+  %none = onnx.none
   %logits = onnx.node "MatMul" version 13 (%x, %r) : (tensor<?x64xf32>, tensor<64x4xf32>) -> !onnx.unknown
-  // expected-error @+1 {{cannot legalize ONNX com.microsoft.MoE node (opset 1): expert biases (input 3) are not supported: deepc.moe experts have no biases}}
-  %0 = onnx.node "MoE" domain "com.microsoft" version 1 (%x, %logits, %w1, %b1, %w2) : (tensor<?x64xf32>, !onnx.unknown, tensor<4x32x64xf32>, tensor<4x32xf32>, tensor<4x64x32xf32>) -> !onnx.unknown
+  // expected-error @+1 {{cannot legalize ONNX com.microsoft.MoE node (opset 1): activation 'relu' takes no fc3_experts_bias; only swiglu is gated}}
+  %0 = onnx.node "MoE" domain "com.microsoft" version 1 (%x, %logits, %w1, %none, %w2, %none, %none, %b3) : (tensor<?x64xf32>, !onnx.unknown, tensor<4x32x64xf32>, none, tensor<4x64x32xf32>, none, none, tensor<4x32xf32>) -> !onnx.unknown
   return %0 : !onnx.unknown
 }
 

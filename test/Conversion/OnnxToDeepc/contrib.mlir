@@ -39,3 +39,35 @@ func.func @moe_forms(%x: tensor<?x64xf32>, %r: tensor<64x4xf32>, %w1: tensor<4x3
   %2 = onnx.node "MoE" domain "com.microsoft" version 1 (%x, %logits, %w1, %none, %w2) {k = 2 : i64, activation_type = "gelu"} : (tensor<?x64xf32>, !onnx.unknown, tensor<4x32x64xf32>, none, tensor<4x64x32xf32>) -> !onnx.unknown
   return %0, %1, %2 : !onnx.unknown, !onnx.unknown, !onnx.unknown
 }
+
+// -----
+
+// Tests that expert biases follow their weights: relu's fc1 bias is the up
+// projection's, unfused swiglu's fc1 and fc3 biases are the gate's and the
+// up's, and fc2's is always the down projection's.
+// CHECK-LABEL: func.func @moe_biases
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[R:.*]]: tensor<64x4xf32>, %[[W1:.*]]: tensor<4x32x64xf32>, %[[B1:.*]]: tensor<4x32xf32>, %[[W2:.*]]: tensor<4x64x32xf32>, %[[B2:.*]]: tensor<4x64xf32>, %[[W3:.*]]: tensor<4x32x64xf32>, %[[B3:.*]]: tensor<4x32xf32>)
+// CHECK: deepc.moe %[[X]], %{{.*}} : tensor<?x64xf32>, tensor<4x64xf32> up(%[[W1]] : tensor<4x32x64xf32>) down(%[[W2]] : tensor<4x64x32xf32>) up_bias(%[[B1]] : tensor<4x32xf32>) down_bias(%[[B2]] : tensor<4x64xf32>) {activation = #deepc.activation<relu>, gated = false, top_k = 2 : i64}
+// CHECK: deepc.moe %[[X]], %{{.*}} : tensor<?x64xf32>, tensor<4x64xf32> gate(%[[W1]] : tensor<4x32x64xf32>) up(%[[W3]] : tensor<4x32x64xf32>) down(%[[W2]] : tensor<4x64x32xf32>) gate_bias(%[[B1]] : tensor<4x32xf32>) up_bias(%[[B3]] : tensor<4x32xf32>) down_bias(%[[B2]] : tensor<4x64xf32>) {top_k = 1 : i64}
+func.func @moe_biases(%x: tensor<?x64xf32>, %r: tensor<64x4xf32>, %w1: tensor<4x32x64xf32>, %b1: tensor<4x32xf32>, %w2: tensor<4x64x32xf32>, %b2: tensor<4x64xf32>, %w3: tensor<4x32x64xf32>, %b3: tensor<4x32xf32>) -> (!onnx.unknown, !onnx.unknown) {
+  %logits = onnx.node "MatMul" version 13 (%x, %r) : (tensor<?x64xf32>, tensor<64x4xf32>) -> !onnx.unknown
+  %0 = onnx.node "MoE" domain "com.microsoft" version 1 (%x, %logits, %w1, %b1, %w2, %b2) {k = 2 : i64} : (tensor<?x64xf32>, !onnx.unknown, tensor<4x32x64xf32>, tensor<4x32xf32>, tensor<4x64x32xf32>, tensor<4x64xf32>) -> !onnx.unknown
+  %1 = onnx.node "MoE" domain "com.microsoft" version 1 (%x, %logits, %w1, %b1, %w2, %b2, %w3, %b3) {activation_type = "swiglu"} : (tensor<?x64xf32>, !onnx.unknown, tensor<4x32x64xf32>, tensor<4x32xf32>, tensor<4x64x32xf32>, tensor<4x64xf32>, tensor<4x32x64xf32>, tensor<4x32xf32>) -> !onnx.unknown
+  return %0, %1 : !onnx.unknown, !onnx.unknown
+}
+
+// -----
+
+// Tests that an interleaved fused-swiglu bias (g0, u0, g1, u1, ...) is
+// regrouped gate-first like its weight.
+// CHECK-LABEL: func.func @moe_interleaved_bias
+// CHECK-SAME: %[[B1:[a-z0-9]+]]: tensor<8x64xf32>
+// CHECK: %[[S:.*]] = deepc.reshape %[[B1]] : tensor<8x64xf32> -> tensor<8x32x2xf32>
+// CHECK: %[[T:.*]] = deepc.transpose %[[S]] [0, 2, 1] : tensor<8x32x2xf32>
+// CHECK: %[[GUB:.*]] = deepc.reshape %[[T]] : tensor<8x2x32xf32> -> tensor<8x64xf32>
+// CHECK: deepc.moe {{.*}} gate_up_bias(%[[GUB]] : tensor<8x64xf32>)
+func.func @moe_interleaved_bias(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: tensor<8x64x64xf32>, %b1: tensor<8x64xf32>, %w2: tensor<8x64x32xf32>) -> !onnx.unknown {
+  %logits = onnx.node "MatMul" version 13 (%x, %r) : (tensor<?x64xf32>, tensor<64x8xf32>) -> !onnx.unknown
+  %y = onnx.node "MoE" domain "com.microsoft" version 1 (%x, %logits, %w1, %b1, %w2) {k = 2 : i64, activation_type = "swiglu", swiglu_fusion = 1 : i64} : (tensor<?x64xf32>, !onnx.unknown, tensor<8x64x64xf32>, tensor<8x64xf32>, tensor<8x64x32xf32>) -> !onnx.unknown
+  return %y : !onnx.unknown
+}

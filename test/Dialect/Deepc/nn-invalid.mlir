@@ -860,3 +860,30 @@ func.func @moe_integer_router(%x: tensor<4x64xf32>, %r: tensor<8x64xi32>, %wg: t
   %0 = deepc.moe %x, %r : tensor<4x64xf32>, tensor<8x64xi32> gate(%wg : tensor<8x128x64xf32>) up(%wg : tensor<8x128x64xf32>) down(%wd : tensor<8x64x128xf32>) {top_k = 2 : i64}
   return
 }
+
+// -----
+
+// Tests that a bias needs the projection it is added to.
+func.func @moe_gate_bias_without_gate(%x: tensor<4x64xf32>, %r: tensor<8x64xf32>, %wgu: tensor<8x256x64xf32>, %wd: tensor<8x64x128xf32>, %b: tensor<8x128xf32>) {
+  // expected-error @+1 {{'deepc.moe' op gate_bias is given without w_gate, the projection it is added to}}
+  %0 = deepc.moe %x, %r : tensor<4x64xf32>, tensor<8x64xf32> gate_up(%wgu : tensor<8x256x64xf32>) down(%wd : tensor<8x64x128xf32>) gate_bias(%b : tensor<8x128xf32>) {top_k = 2 : i64}
+  return
+}
+
+// -----
+
+// Tests that a fused bias covers both halves of w_gate_up.
+func.func @moe_gate_up_bias_shape(%x: tensor<4x64xf32>, %r: tensor<8x64xf32>, %wgu: tensor<8x256x64xf32>, %wd: tensor<8x64x128xf32>, %b: tensor<8x128xf32>) {
+  // expected-error @+1 {{'deepc.moe' op gate_up_bias must have shape [num_experts, 2 * intermediate] = 8x256, got 8x128}}
+  %0 = deepc.moe %x, %r : tensor<4x64xf32>, tensor<8x64xf32> gate_up(%wgu : tensor<8x256x64xf32>) down(%wd : tensor<8x64x128xf32>) gate_up_bias(%b : tensor<8x128xf32>) {top_k = 2 : i64}
+  return
+}
+
+// -----
+
+// Tests that the down bias is one hidden-sized row per expert.
+func.func @moe_down_bias_shape(%x: tensor<4x64xf32>, %r: tensor<8x64xf32>, %wg: tensor<8x128x64xf32>, %wd: tensor<8x64x128xf32>, %b: tensor<8x128xf32>) {
+  // expected-error @+1 {{'deepc.moe' op down_bias must have shape [num_experts, hidden] = 8x64, got 8x128}}
+  %0 = deepc.moe %x, %r : tensor<4x64xf32>, tensor<8x64xf32> gate(%wg : tensor<8x128x64xf32>) up(%wg : tensor<8x128x64xf32>) down(%wd : tensor<8x64x128xf32>) down_bias(%b : tensor<8x128xf32>) {top_k = 2 : i64}
+  return
+}

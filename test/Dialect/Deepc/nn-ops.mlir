@@ -626,3 +626,28 @@ func.func @moe_dynamic_hidden(%x: tensor<?x?xf32>, %r: tensor<8x64xf32>, %wgu: t
       {top_k = 2 : i64}
   return %0 : tensor<?x?xf32>
 }
+
+// -----
+
+// Tests expert biases on every projection: separate gate and up, a fused
+// gate_up, and a non-gated expert (ONNX Runtime's MoE, gpt-oss).
+// CHECK-LABEL: func.func @moe_biases(
+// CHECK: deepc.moe %{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<8x64xf32> gate(%{{.*}} : tensor<8x128x64xf32>) up(%{{.*}} : tensor<8x128x64xf32>) down(%{{.*}} : tensor<8x64x128xf32>) gate_bias(%{{.*}} : tensor<8x128xf32>) up_bias(%{{.*}} : tensor<8x128xf32>) down_bias(%{{.*}} : tensor<8x64xf32>) {top_k = 2 : i64}
+// CHECK: deepc.moe %{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<8x64xf32> gate_up(%{{.*}} : tensor<8x256x64xf32>) down(%{{.*}} : tensor<8x64x128xf32>) gate_up_bias(%{{.*}} : tensor<8x256xf32>) {top_k = 2 : i64}
+// CHECK: deepc.moe %{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<8x64xf32> up(%{{.*}} : tensor<8x128x64xf32>) down(%{{.*}} : tensor<8x64x128xf32>) up_bias(%{{.*}} : tensor<8x128xf32>) down_bias(%{{.*}} : tensor<8x64xf32>) {activation = #deepc.activation<relu>, gated = false, top_k = 1 : i64}
+func.func @moe_biases(%x: tensor<?x64xf32>, %r: tensor<8x64xf32>, %wg: tensor<8x128x64xf32>, %wu: tensor<8x128x64xf32>,
+                      %wgu: tensor<8x256x64xf32>, %wd: tensor<8x64x128xf32>, %bi: tensor<8x128xf32>,
+                      %bgu: tensor<8x256xf32>, %bd: tensor<8x64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>) {
+  %0 = deepc.moe %x, %r : tensor<?x64xf32>, tensor<8x64xf32>
+      gate(%wg : tensor<8x128x64xf32>) up(%wu : tensor<8x128x64xf32>) down(%wd : tensor<8x64x128xf32>)
+      gate_bias(%bi : tensor<8x128xf32>) up_bias(%bi : tensor<8x128xf32>) down_bias(%bd : tensor<8x64xf32>)
+      {top_k = 2 : i64}
+  %1 = deepc.moe %x, %r : tensor<?x64xf32>, tensor<8x64xf32>
+      gate_up(%wgu : tensor<8x256x64xf32>) down(%wd : tensor<8x64x128xf32>) gate_up_bias(%bgu : tensor<8x256xf32>)
+      {top_k = 2 : i64}
+  %2 = deepc.moe %x, %r : tensor<?x64xf32>, tensor<8x64xf32>
+      up(%wu : tensor<8x128x64xf32>) down(%wd : tensor<8x64x128xf32>)
+      up_bias(%bi : tensor<8x128xf32>) down_bias(%bd : tensor<8x64xf32>)
+      {top_k = 1 : i64, gated = false, activation = #deepc.activation<relu>}
+  return %0, %1, %2 : tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>
+}

@@ -325,6 +325,33 @@ static LogicalResult verifyExpertWeights(MoeOp op, int64_t experts,
                          {experts, inter2, hidden},
                          "[num_experts, 2 * intermediate, hidden]")))
     return failure();
+
+  // Each bias belongs to one projection and is one row per expert of its
+  // output width.
+  struct Bias {
+    Value bias, weight;
+    StringRef name, weightName;
+    SmallVector<int64_t> shape;
+    StringRef layout;
+  };
+  for (const Bias &b :
+       {Bias{op.getGateBias(), op.getWGate(), "gate_bias", "w_gate",
+             {experts, inter}, "[num_experts, intermediate]"},
+        Bias{op.getUpBias(), op.getWUp(), "up_bias", "w_up",
+             {experts, inter}, "[num_experts, intermediate]"},
+        Bias{op.getGateUpBias(), op.getWGateUp(), "gate_up_bias",
+             "w_gate_up", {experts, inter2},
+             "[num_experts, 2 * intermediate]"},
+        Bias{op.getDownBias(), op.getWDown(), "down_bias", "w_down",
+             {experts, hidden}, "[num_experts, hidden]"}}) {
+    if (!b.bias)
+      continue;
+    if (!b.weight)
+      return op.emitOpError() << b.name << " is given without " << b.weightName
+                              << ", the projection it is added to";
+    if (failed(expectShape(op, b.bias, b.name, b.shape, b.layout)))
+      return failure();
+  }
   return success();
 }
 

@@ -216,6 +216,10 @@ def Deepc_MoeOp : Deepc_Op<"moe",
     with `w_gate, w_up: [E, I, H]` or a fused `w_gate_up: [E, 2I, H]` whose
     first `I` rows are the gate; not gated: `act(x·w_up[e]ᵀ) · w_down[e]ᵀ`.
     `w_down: [E, H, I]`. Weights use the `nn.Linear` layout `[out, in]`.
+    Each projection may carry a per-expert bias, added to its product
+    before the activation (`gate_bias`, `up_bias: [E, I]`,
+    `gate_up_bias: [E, 2I]`, each only beside its weight) or to the expert's
+    output (`down_bias: [E, H]`), as ONNX Runtime's MoE and gpt-oss have.
 
     Shared experts (`shared_gate`, `shared_up: [Is, H]`,
     `shared_down: [H, Is]`) run on every token with the same activation and
@@ -241,6 +245,10 @@ def Deepc_MoeOp : Deepc_Op<"moe",
     Optional<Deepc_FloatTensor>:$w_up,
     Optional<Deepc_FloatTensor>:$w_gate_up,
     Deepc_FloatTensor:$w_down,
+    Optional<Deepc_FloatTensor>:$gate_bias,
+    Optional<Deepc_FloatTensor>:$up_bias,
+    Optional<Deepc_FloatTensor>:$gate_up_bias,
+    Optional<Deepc_FloatTensor>:$down_bias,
     Optional<Deepc_FloatTensor>:$correction_bias,
     Optional<Deepc_FloatTensor>:$shared_gate,
     Optional<Deepc_FloatTensor>:$shared_up,
@@ -265,6 +273,10 @@ def Deepc_MoeOp : Deepc_Op<"moe",
     (`up` `(` $w_up^ `:` type($w_up) `)`)?
     (`gate_up` `(` $w_gate_up^ `:` type($w_gate_up) `)`)?
     `down` `(` $w_down `:` type($w_down) `)`
+    (`gate_bias` `(` $gate_bias^ `:` type($gate_bias) `)`)?
+    (`up_bias` `(` $up_bias^ `:` type($up_bias) `)`)?
+    (`gate_up_bias` `(` $gate_up_bias^ `:` type($gate_up_bias) `)`)?
+    (`down_bias` `(` $down_bias^ `:` type($down_bias) `)`)?
     (`correction_bias` `(` $correction_bias^ `:` type($correction_bias) `)`)?
     (`shared_gate` `(` $shared_gate^ `:` type($shared_gate) `)`)?
     (`shared_up` `(` $shared_up^ `:` type($shared_up) `)`)?
