@@ -98,10 +98,20 @@ struct ConvertOnnxToDeepcPass
 
 private:
   Handler lookup(onnx::NodeOp node) const {
-    if (node.isDefaultDomain() && node.getVersion() > kMaxDefaultOpset)
+    if (isTooNew(node))
       return nullptr;
-    return registry->lookup(node.getDomain(), node.getOpType(),
-                            node.getVersion());
+    int64_t version = node.getVersion();
+    if (node.isDefaultDomain())
+      version = handlerOpset(node.getOpType(), version);
+    return registry->lookup(node.getDomain(), node.getOpType(), version);
+  }
+
+  /// A default-domain node whose operator changed after the newest opset
+  /// the handlers know.
+  static bool isTooNew(onnx::NodeOp node) {
+    return node.isDefaultDomain() &&
+           handlerOpset(node.getOpType(), node.getVersion()) >
+               kMaxDefaultOpset;
   }
 
   LogicalResult reportUnsupported(ModuleOp module);
@@ -140,8 +150,7 @@ LogicalResult ConvertOnnxToDeepcPass::reportUnsupported(ModuleOp module) {
         std::to_string(node.getVersion()) + ")";
     auto [it, inserted] = entries.insert({label, Entry{node.getLoc(), {}}});
     Entry &entry = it->second;
-    entry.tooNew = node.isDefaultDomain() &&
-                   node.getVersion() > kMaxDefaultOpset;
+    entry.tooNew = isTooNew(node);
     if (std::string name = nodeName(node); !name.empty())
       entry.names.push_back(name);
     else
