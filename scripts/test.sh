@@ -53,6 +53,28 @@ PY
 )" || counts="0 0 0"
 fi
 read -r passed failed skipped <<<"$counts"
+
+# ONNX's backend node tests (test/onnx-node/run.py): every case listed in
+# test/onnx-node/expected-passes.txt counts as one test. Skipped when lit was
+# given arguments (a filtered run) or DEEPC_SKIP_NODE_TESTS=1.
+if (($# == 0)) && [[ "${DEEPC_SKIP_NODE_TESTS:-0}" != 1 ]]; then
+  step "running the ONNX node tests (test/onnx-node/run.py)"
+  node_summary="$DEEPC_BUILD_DIR/onnx-node/summary.json"
+  rm -f "$node_summary"
+  "$DEEPC_VENV_DIR/bin/python" "$DEEPC_ROOT/test/onnx-node/run.py" \
+    --build-dir "$DEEPC_BUILD_DIR" --summary-json "$node_summary" || true
+  node_counts="$("$DEEPC_VENV_DIR/bin/python" -c '
+import json, sys
+try:
+    s = json.load(open(sys.argv[1]))
+    print(s["expected_passed"], s["regressions"])
+except Exception:
+    print(0, 1)
+' "$node_summary")"
+  read -r node_passed node_failed <<<"$node_counts"
+  passed=$((passed + node_passed))
+  failed=$((failed + node_failed))
+fi
 # Checks run before the tests (CI's fuzz run) report their failures here so
 # that the summary line counts them too.
 extra="${DEEPC_EXTRA_FAILURES:-0}"

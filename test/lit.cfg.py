@@ -4,6 +4,7 @@
 # one suite so that one summary counts everything.
 
 import os
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -26,6 +27,8 @@ llvm_config.use_default_substitutions()
 tool_dirs = [config.deepc_tools_dir, config.llvm_tools_dir]
 # `deepc` right after `=` is an option value (--emit=deepc), not the tool.
 tools = [ToolSubst("deepc-opt", unresolved="fatal"),
+         ToolSubst("deepc-run", unresolved="fatal"),
+         ToolSubst("deepc-embed-example", unresolved="fatal"),
          ToolSubst("deepc", pre=r".-^/\<=", unresolved="fatal")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
@@ -33,3 +36,6 @@ llvm_config.with_environment("PATH", config.deepc_tools_dir, append_path=True)
 
 config.substitutions.append(("%deepc_src_root", config.deepc_src_root))
 config.substitutions.append(("%deepc_obj_root", config.deepc_obj_root))
+# The Python that runs lit (the project's venv, with numpy and onnx), for
+# tests that make or check ONNX tensor files.
+config.substitutions.append(("%python", sys.executable))

@@ -1,6 +1,6 @@
 // Tests the driver: --emit=deepc legalizes the imported model (and lists
-// every operator it cannot legalize, exiting non-zero); compiling to an
-// artifact says it is not implemented yet; -o writes the output file only on
+// every operator it cannot legalize, exiting non-zero); the default output
+// is an artifact directory; -o writes the output file only on
 // success, through a temporary file that is renamed into place; --help shows
 // deepc's options.
 
@@ -16,8 +16,12 @@
 // RUN: not deepc %S/Inputs/com_microsoft.onnx --emit=deepc 2>&1 | FileCheck %s --check-prefix=NOLEGAL
 // NOLEGAL: com_microsoft.onnx: error: cannot legalize ONNX com.microsoft.MoE node 'moe' (opset 1): 'deepc.moe' op w_down must have shape [num_experts, hidden, intermediate] = 4x8x8, got 4x16x8
 
-// RUN: not deepc %S/Inputs/unsorted.onnx -o %t.deepc 2>&1 | FileCheck %s --check-prefix=ARTIFACT --implicit-check-not=error:
-// ARTIFACT: deepc: error: compiling to an artifact is not implemented yet; use --emit=onnx
+// RUN: rm -rf %t.deepc
+// RUN: deepc %S/Inputs/unsorted.onnx -o %t.deepc 2>&1 | count 0
+// RUN: ls %t.deepc | FileCheck %s --check-prefix=ARTIFACT
+// ARTIFACT: manifest.json
+// ARTIFACT: plan.json
+// ARTIFACT: weights.bin
 
 // RUN: rm -rf %t.dir && mkdir -p %t.dir
 // RUN: deepc %S/Inputs/unsorted.onnx --emit=onnx -o %t.dir/out.mlir
@@ -37,4 +41,5 @@
 // HELP: =onnx
 // HELP: =deepc
 // HELP: --inline-weights-up-to=<bytes>
-// HELP: -o <file>
+// HELP: --max-dims=<bounds>
+// HELP: -o <path>

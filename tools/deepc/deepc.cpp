@@ -1,20 +1,33 @@
 //===- deepc.cpp - the deepc compiler driver ------------------------------===//
 //
-// `deepc MODEL.onnx [--emit=...] [-o OUT]`: imports an ONNX model and, in
-// time, legalizes, optimizes and compiles it into a model.deepc artifact.
-// Today it stops after import (`--emit=onnx`) or legalization
-// (`--emit=deepc`); compiling to an artifact reports that it is not
-// implemented yet.
+// `deepc MODEL.onnx [-o model.deepc]`: imports an ONNX model, legalizes it
+// to the deepc dialect, builds the execution plan (fusing elementwise ops
+// into regions and planning memory at the --max-dims bounds), generates and
+// compiles the regions' code and writes the model.deepc artifact. --emit
+// stops earlier: after import (onnx), legalization (deepc) or planning
+// (plan, printing plan.json). A `.mlir` input is parsed instead of
+// imported, and legalized first when it still holds onnx ops.
 //
 // Every error is one message on stderr and a non-zero exit. Output files
-// are written to a temporary file in the same directory and renamed into
-// place only on success, so a failed run never leaves a partial file.
+// are written to a temporary file (or directory) next to the output and
+// renamed into place only on success, so a failed run never leaves a
+// partial file.
 //
 //===----------------------------------------------------------------------===//
 
+#include "deepc/Dialect/Deepc/IR/Deepc.h"
+#include "deepc/Codegen/ArtifactWriter.h"
+#include "deepc/Codegen/CpuEmitter.h"
+#include "deepc/Codegen/Fusion.h"
+#include "deepc/Codegen/MemoryPlan.h"
+#include "deepc/Codegen/PlanBuilder.h"
 #include "deepc/Conversion/Passes.h"
 #include "deepc/Dialect/Onnx/IR/Onnx.h"
 #include "deepc/Import/OnnxImporter.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -30,7 +43,12 @@
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <functional>
+#include <map>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -40,16 +58,19 @@ namespace {
 cl::OptionCategory deepcCategory("deepc options");
 
 cl::opt<std::string> inputFilename(cl::Positional, cl::Required,
-                                   cl::desc("<model.onnx>"),
+                                   cl::desc("<model.onnx | module.mlir>"),
                                    cl::cat(deepcCategory));
 
 cl::opt<std::string> outputFilename(
     "o",
-    cl::desc("Write the output here (default: stdout; written to a "
-             "temporary file and renamed into place on success)"),
-    cl::value_desc("file"), cl::init("-"), cl::cat(deepcCategory));
+    cl::desc("Write the output here. Artifacts: the model.deepc directory "
+             "(default: <model>.deepc in the current directory; an existing "
+             "artifact there is replaced). Text: default stdout. Either is "
+             "written next to its destination and renamed into place on "
+             "success"),
+    cl::value_desc("path"), cl::init(""), cl::cat(deepcCategory));
 
-enum class EmitKind { Onnx, Deepc, Artifact };
+enum class EmitKind { Onnx, Deepc, Plan, Artifact };
 
 cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to produce:"), cl::init(EmitKind::Artifact),
@@ -57,10 +78,53 @@ cl::opt<EmitKind> emitKind(
                           "the imported model: MLIR text in the onnx dialect"),
                clEnumValN(EmitKind::Deepc, "deepc",
                           "the model legalized to the deepc dialect"),
+               clEnumValN(EmitKind::Plan, "plan",
+                          "the execution plan (plan.json), without weights "
+                          "or compiled code"),
                clEnumValN(EmitKind::Artifact, "artifact",
-                          "a compiled model.deepc artifact (the default; not "
-                          "implemented yet)")),
+                          "a compiled model.deepc artifact (the default)")),
     cl::cat(deepcCategory));
+
+cl::opt<std::string> maxDims(
+    "max-dims",
+    cl::desc("Upper bounds of the inputs' symbolic dims, which size the "
+             "memory plan: NAME=N,... (e.g. batch=8,seq=2048)"),
+    cl::value_desc("bounds"), cl::init(""), cl::cat(deepcCategory));
+
+cl::opt<int64_t> defaultMaxDim(
+    "default-max-dim",
+    cl::desc("Upper bound of every symbolic dim --max-dims does not name"),
+    cl::value_desc("N"), cl::init(512), cl::cat(deepcCategory));
+
+cl::opt<std::string> target("target",
+                            cl::desc("Target to compile for (only cpu so far)"),
+                            cl::value_desc("name"), cl::init("cpu"),
+                            cl::cat(deepcCategory));
+
+cl::opt<std::string>
+    cxxCompiler("cxx",
+                cl::desc("C++ compiler for the generated code (default: "
+                         "$CXX, else c++; run through ccache when on PATH)"),
+                cl::value_desc("command"), cl::init(""),
+                cl::cat(deepcCategory));
+
+cl::opt<std::string>
+    cpuKind("cpu",
+            cl::desc("CPU to build for: native (-march=native, the "
+                     "default) or generic (runs on any CPU of the "
+                     "architecture)"),
+            cl::value_desc("native|generic"), cl::init("native"),
+            cl::cat(deepcCategory));
+
+cl::opt<bool> noFuse("no-fuse",
+                     cl::desc("Give every elementwise op a region of its own "
+                              "(for debugging and tests)"),
+                     cl::init(false), cl::cat(deepcCategory));
+
+cl::opt<bool> verbose("verbose", cl::desc("Report progress on stderr"),
+                      cl::init(false), cl::cat(deepcCategory));
+cl::alias verboseShort("v", cl::desc("Alias for --verbose"),
+                       cl::aliasopt(verbose), cl::cat(deepcCategory));
 
 cl::opt<int64_t> elideWeightsIfLarger(
     "elide-weights-if-larger",
@@ -85,6 +149,10 @@ void printDiagnostic(Diagnostic &diag) {
   diag.getLocation()->walk([&](Location loc) {
     if (auto fileLoc = dyn_cast<FileLineColLoc>(loc)) {
       file = fileLoc.getFilename().str();
+      // Imported ONNX ops sit at 0:0; parsed MLIR has real positions.
+      if (fileLoc.getLine())
+        file += ":" + std::to_string(fileLoc.getLine()) + ":" +
+                std::to_string(fileLoc.getColumn());
       return WalkResult::interrupt();
     }
     return WalkResult::advance();
@@ -174,6 +242,127 @@ void printModule(ModuleOp module, llvm::raw_ostream &os, int64_t limit) {
        << " bytes (--elide-weights-if-larger)\n";
 }
 
+/// Writes text produced by `print` to -o (stdout by default): through a
+/// temporary file renamed into place for a regular file, in place for an
+/// existing device or pipe (renaming over /dev/null would replace it).
+int writeText(const std::function<void(llvm::raw_ostream &)> &print) {
+  std::string output =
+      outputFilename.empty() ? std::string("-") : outputFilename.getValue();
+  if (output == "-") {
+    print(llvm::outs());
+    llvm::outs().flush();
+    if (llvm::outs().has_error()) {
+      llvm::outs().clear_error();
+      return fail("cannot write to stdout");
+    }
+    return 0;
+  }
+
+  llvm::sys::fs::file_status outStatus;
+  if (!llvm::sys::fs::status(output, outStatus) &&
+      outStatus.type() != llvm::sys::fs::file_type::regular_file) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(output, ec);
+    if (ec)
+      return fail("cannot open '" + output + "': " + ec.message());
+    print(os);
+    os.flush();
+    if (os.has_error()) {
+      std::error_code writeError = os.error();
+      os.clear_error();
+      return fail("cannot write '" + output + "': " + writeError.message());
+    }
+    return 0;
+  }
+
+  llvm::Expected<llvm::sys::fs::TempFile> temp =
+      llvm::sys::fs::TempFile::create(output + ".tmp-%%%%%%");
+  if (!temp)
+    return fail("cannot create a temporary file for '" + output +
+                "': " + llvm::toString(temp.takeError()));
+  std::error_code writeError;
+  {
+    llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
+    print(os);
+    os.flush();
+    writeError = os.error();
+    if (os.has_error())
+      os.clear_error();
+  }
+  if (writeError) {
+    llvm::consumeError(temp->discard());
+    return fail("cannot write '" + output + "': " + writeError.message());
+  }
+  if (llvm::Error error = temp->keep(output))
+    return fail("cannot write '" + output +
+                "': " + llvm::toString(std::move(error)));
+  return 0;
+}
+
+/// Imports an ONNX model, or parses a `.mlir` file (onnx and deepc ops).
+FailureOr<OwningOpRef<ModuleOp>> loadModule(MLIRContext &context) {
+  if (!StringRef(inputFilename).ends_with(".mlir")) {
+    mlir::deepc::OnnxImportOptions options;
+    options.inlineElementsLimit = inlineWeightsUpTo;
+    return mlir::deepc::importOnnxModel(inputFilename, context, options);
+  }
+  llvm::SourceMgr sourceMgr;
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      openInputFile(inputFilename, &error);
+  if (!file) {
+    fail(error);
+    return failure();
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return failure();
+  return module;
+}
+
+/// Legalizes to the deepc dialect, then lets the folders clean up what
+/// legalization leaves (constant shape arithmetic, identity reshapes,
+/// duplicate shape_of). A `.mlir` input already in the deepc dialect is
+/// kept exactly as written.
+LogicalResult legalize(ModuleOp module, MLIRContext &context,
+                       std::string &pipeline) {
+  bool hasOnnxOps = false;
+  module.walk([&](Operation *op) {
+    if (op->getName().getDialectNamespace() ==
+        onnx::OnnxDialect::getDialectNamespace())
+      hasOnnxOps = true;
+  });
+  if (!hasOnnxOps)
+    return success();
+  PassManager pm(&context);
+  pm.addPass(mlir::deepc::createConvertOnnxToDeepcPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pipeline += ",convert-onnx-to-deepc,canonicalize,cse";
+  return pm.run(module);
+}
+
+/// Builds the plan from the legalized module: steps, regions, memory plan,
+/// weights layout and region symbols. Returns 0 or the exit status.
+int planModel(ModuleOp module, mlir::deepc::ModelPlan &model,
+              std::string &pipeline) {
+  FailureOr<mlir::deepc::ModelPlan> built = mlir::deepc::buildPlan(module);
+  if (failed(built))
+    return 1;
+  model = std::move(*built);
+  mlir::deepc::fuseElementwise(model, /*fuse=*/!noFuse);
+  pipeline += noFuse ? ",plan" : ",plan,fuse-elementwise";
+
+  std::map<std::string, int64_t> bounds;
+  if (llvm::Error error = mlir::deepc::parseDimBounds(maxDims, bounds))
+    return fail(llvm::toString(std::move(error)));
+  if (llvm::Error error = mlir::deepc::planMemory(model, bounds, defaultMaxDim))
+    return fail(llvm::toString(std::move(error)));
+  pipeline += ",plan-memory";
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -187,95 +376,88 @@ int main(int argc, char **argv) {
       argc, argv,
       "deepc: ahead-of-time compiler for MoE and attention-heavy "
       "transformer models\n\n"
+      "  deepc MODEL.onnx [-o model.deepc]            compile to an artifact "
+      "(default: MODEL.deepc here)\n"
       "  deepc MODEL.onnx --emit=onnx [-o out.mlir]   print the imported "
       "model\n"
       "  deepc MODEL.onnx --emit=deepc [-o out.mlir]  print it legalized to "
-      "the deepc dialect\n");
+      "the deepc dialect\n"
+      "  deepc MODEL.onnx --emit=plan [-o plan.json]  print the execution "
+      "plan\n"
+      "  MODEL may also be a .mlir file in the onnx or deepc dialect.\n");
 
-  MLIRContext context;
+  if (target != "cpu")
+    return fail("target '" + target +
+                "' is not supported yet; the only "
+                "target is cpu");
+  if (cpuKind != "native" && cpuKind != "generic")
+    return fail("--cpu must be native or generic, not '" + cpuKind + "'");
+
+  DialectRegistry registry;
+  registry.insert<mlir::deepc::DeepcDialect, onnx::OnnxDialect,
+                  func::FuncDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
   context.getDiagEngine().registerHandler([](Diagnostic &diag) {
     printDiagnostic(diag);
     return success();
   });
 
-  mlir::deepc::OnnxImportOptions options;
-  options.inlineElementsLimit = inlineWeightsUpTo;
-  FailureOr<OwningOpRef<ModuleOp>> module =
-      mlir::deepc::importOnnxModel(inputFilename, context, options);
+  FailureOr<OwningOpRef<ModuleOp>> module = loadModule(context);
   if (failed(module))
     return 1;
+  std::string pipeline = StringRef(inputFilename).ends_with(".mlir")
+                             ? "parse-mlir"
+                             : "import-onnx";
 
-  switch (emitKind) {
-  case EmitKind::Onnx:
-    break;
-  case EmitKind::Deepc: {
-    // Legalize, then let the folders clean up what legalization leaves
-    // (constant shape arithmetic, identity reshapes, duplicate shape_of).
-    PassManager pm(&context);
-    pm.addPass(mlir::deepc::createConvertOnnxToDeepcPass());
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-    if (failed(pm.run(**module)))
-      return 1;
-    break;
-  }
-  case EmitKind::Artifact:
-    return fail("compiling to an artifact is not implemented yet; use "
-                "--emit=onnx");
-  }
+  if (emitKind == EmitKind::Onnx)
+    return writeText([&](llvm::raw_ostream &os) {
+      printModule(**module, os, elideWeightsIfLarger);
+    });
+  if (failed(legalize(**module, context, pipeline)))
+    return 1;
+  if (emitKind == EmitKind::Deepc)
+    return writeText([&](llvm::raw_ostream &os) {
+      printModule(**module, os, elideWeightsIfLarger);
+    });
 
-  if (outputFilename == "-") {
-    printModule(**module, llvm::outs(), elideWeightsIfLarger);
-    llvm::outs().flush();
-    if (llvm::outs().has_error()) {
-      llvm::outs().clear_error();
-      return fail("cannot write to stdout");
-    }
-    return 0;
-  }
+  mlir::deepc::ModelPlan model;
+  if (int status = planModel(**module, model, pipeline))
+    return status;
 
-  // An existing non-regular output (/dev/null, a pipe) is written in place:
-  // renaming a temporary file over it would replace the device.
-  llvm::sys::fs::file_status outStatus;
-  if (!llvm::sys::fs::status(outputFilename, outStatus) &&
-      outStatus.type() != llvm::sys::fs::file_type::regular_file) {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(outputFilename, ec);
-    if (ec)
-      return fail("cannot open '" + outputFilename + "': " + ec.message());
-    printModule(**module, os, elideWeightsIfLarger);
-    os.flush();
-    if (os.has_error()) {
-      std::error_code writeError = os.error();
-      os.clear_error();
-      return fail("cannot write '" + outputFilename +
-                  "': " + writeError.message());
-    }
-    return 0;
+  if (emitKind == EmitKind::Plan) {
+    // What the artifact's plan.json would hold: weights laid out, regions
+    // named, but nothing written or compiled.
+    mlir::deepc::layoutWeights(model);
+    bool hasRegions = llvm::any_of(
+        model.plan.steps, [](const auto &step) { return step.op == "region"; });
+    model.plan.codeLibrary = hasRegions ? "model.so" : "";
+    llvm::Expected<std::string> source = mlir::deepc::emitCpuSource(model.plan);
+    if (!source)
+      return fail(llvm::toString(source.takeError()));
+    return writeText([&](llvm::raw_ostream &os) {
+      os << ::deepc::rt::json::write(::deepc::rt::planToJson(model.plan),
+                                     /*pretty=*/true)
+         << "\n";
+    });
   }
 
-  // Temp file next to the output, renamed into place once complete.
-  llvm::Expected<llvm::sys::fs::TempFile> temp =
-      llvm::sys::fs::TempFile::create(outputFilename + ".tmp-%%%%%%");
-  if (!temp)
-    return fail("cannot create a temporary file for '" + outputFilename +
-                "': " + llvm::toString(temp.takeError()));
-  std::error_code writeError;
-  {
-    llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
-    printModule(**module, os, elideWeightsIfLarger);
-    os.flush();
-    writeError = os.error();
-    if (os.has_error())
-      os.clear_error();
-  }
-  if (writeError) {
-    llvm::consumeError(temp->discard());
-    return fail("cannot write '" + outputFilename +
-                "': " + writeError.message());
-  }
-  if (llvm::Error error = temp->keep(outputFilename))
-    return fail("cannot write '" + outputFilename +
-                "': " + llvm::toString(std::move(error)));
+  std::string output = outputFilename;
+  if (output.empty() || output == "-")
+    output = llvm::sys::path::stem(inputFilename).str() + ".deepc";
+  mlir::deepc::ArtifactOptions options;
+  options.source = inputFilename;
+  options.pipeline = pipeline + ",emit-cpu";
+  options.cpu.cxx = cxxCompiler;
+  options.cpu.cpu = cpuKind;
+  options.cpu.verbose = verbose;
+  if (verbose)
+    llvm::errs() << "deepc: " << model.plan.steps.size() << " steps, "
+                 << model.plan.values.size() << " values, arena "
+                 << model.plan.arenaBytes << " bytes\n";
+  if (llvm::Error error = mlir::deepc::writeArtifact(model, output, options))
+    return fail(llvm::toString(std::move(error)));
+  if (verbose)
+    llvm::errs() << "deepc: wrote " << output << "\n";
   return 0;
 }

@@ -1,0 +1,36 @@
+//===- ArtifactWriter.h - a model.deepc directory ---------------*- C++ -*-===//
+
+#ifndef DEEPC_CODEGEN_ARTIFACTWRITER_H
+#define DEEPC_CODEGEN_ARTIFACTWRITER_H
+
+#include "deepc/Codegen/CpuEmitter.h"
+#include "deepc/Codegen/ModelPlan.h"
+
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+namespace mlir::deepc {
+
+struct ArtifactOptions {
+  std::string source;   ///< the model file (its base name goes in the manifest)
+  std::string pipeline; ///< the pass pipeline, for the manifest
+  CpuCompileOptions cpu;
+};
+
+/// Lays out the weights (plan.weightsBytes, each constant's weightsOffset),
+/// generates and compiles the regions, and writes the artifact directory
+/// `outDir` (manifest.json, plan.json, weights.bin, model.cpp, model.so).
+/// Everything is written to `<outDir>.tmp.<pid>` first and renamed into
+/// place at the end, replacing an existing artifact; on any failure the
+/// temporary directory is removed, so there is never a partial artifact.
+llvm::Error writeArtifact(ModelPlan &model, llvm::StringRef outDir,
+                          const ArtifactOptions &options);
+
+/// Assigns every constant a kBufferAlignment-aligned offset in weights.bin
+/// and sets plan.weightsBytes.
+void layoutWeights(ModelPlan &model);
+
+} // namespace mlir::deepc
+
+#endif // DEEPC_CODEGEN_ARTIFACTWRITER_H

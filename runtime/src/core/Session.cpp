@@ -1,0 +1,303 @@
+//===- Session.cpp - binding inputs and running a plan --------------------===//
+//
+// A run walks the plan's steps in order. For each step the kernel's shape
+// function gives the output shapes of this run; bounded outputs then live in
+// their arena slot (checked against its capacity), dynamic ones in a buffer
+// of their own, and views (aliases) point into their source's buffer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "deepc/rt/Session.h"
+
+#include <cstdlib>
+#include <map>
+#include <sys/mman.h>
+
+namespace deepc::rt {
+
+namespace {
+
+std::string valueName(const Plan &plan, int id) {
+  const std::string &name = plan.values[id].name;
+  return name.empty() ? "value " + std::to_string(id)
+                      : "'" + name + "' (value " + std::to_string(id) + ")";
+}
+
+std::string stepName(const PlanStep &step) {
+  std::string name = step.op;
+  if (!step.loc.empty())
+    name += " (node '" + step.loc + "')";
+  return name;
+}
+
+/// A zero-byte tensor still gets a non-null, aligned pointer: kernels may
+/// test `data` for null to mean "values unknown".
+alignas(kBufferAlignment) unsigned char gEmptyBuffer[kBufferAlignment];
+
+} // namespace
+
+Status Session::create(std::shared_ptr<const Model> model,
+                       std::unique_ptr<Session> &out) {
+  std::unique_ptr<Session> session(new Session(std::move(model)));
+  const Plan &plan = session->model_->plan();
+  // MAP_NORESERVE: the plan is sized for the largest allowed dims; pages
+  // that a smaller run never touches cost address space only.
+  size_t bytes = plan.arenaBytes ? size_t(plan.arenaBytes) : 1;
+  void *p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED)
+    return resourceExhausted("cannot reserve the " +
+                             std::to_string(plan.arenaBytes) +
+                             "-byte memory arena of the model");
+  session->arena_ = static_cast<unsigned char *>(p);
+  session->arenaMapped_ = bytes;
+  session->dynamic_.resize(plan.values.size());
+  session->values_.resize(plan.values.size());
+  session->bound_.resize(plan.inputs.size());
+  session->isBound_.assign(plan.inputs.size(), false);
+  out = std::move(session);
+  return okStatus();
+}
+
+Session::~Session() {
+  if (arena_)
+    ::munmap(arena_, arenaMapped_);
+  for (DynamicBuffer &b : dynamic_)
+    std::free(b.data);
+}
+
+Status Session::bindInput(size_t index, const TensorRef &input) {
+  const Model &model = *model_;
+  if (index >= model.numInputs())
+    return invalidArgument("input index " + std::to_string(index) +
+                           " out of range: the model has " +
+                           std::to_string(model.numInputs()) + " inputs");
+  const deepc_tensor_info &info = model.inputInfo(index);
+  std::string where = std::string("input '") + info.name + "'";
+  if (input.dtype != DType(info.dtype))
+    return invalidArgument(where + " expects dtype " +
+                           dtypeName(DType(info.dtype)) + ", got " +
+                           dtypeName(input.dtype));
+  if (input.shape.rank != info.rank)
+    return invalidArgument(where + " expects rank " +
+                           std::to_string(info.rank) + ", got rank " +
+                           std::to_string(input.shape.rank));
+  for (int d = 0; d < info.rank; ++d) {
+    int64_t dim = input.shape.dims[d];
+    if (info.dims[d] >= 0) {
+      if (dim != info.dims[d])
+        return invalidArgument(where + " expects dim " + std::to_string(d) +
+                               " to be " + std::to_string(info.dims[d]) +
+                               ", got " + std::to_string(dim));
+      continue;
+    }
+    if (dim < 0)
+      return invalidArgument(where + ": dim " + std::to_string(d) + " ('" +
+                             info.dim_names[d] + "') is negative");
+    if (dim > info.dim_bounds[d])
+      return outOfRange(where + ": dim " + std::to_string(d) + " ('" +
+                        info.dim_names[d] + "') is " + std::to_string(dim) +
+                        ", beyond its compiled bound " +
+                        std::to_string(info.dim_bounds[d]) +
+                        "; recompile with a larger --max-dims");
+  }
+  if (!input.data && input.numel() > 0)
+    return invalidArgument(where + ": data is null");
+  bound_[index] = input;
+  isBound_[index] = true;
+  return okStatus();
+}
+
+/// Inputs that share a symbolic dim must agree on it. Checked at run time
+/// rather than at bind time, so that a caller may rebind inputs one by one
+/// to a new length.
+Status Session::checkInputDims() const {
+  std::map<std::string, std::pair<int64_t, size_t>> seen;
+  for (size_t i = 0; i < bound_.size(); ++i) {
+    const deepc_tensor_info &info = model_->inputInfo(i);
+    for (int d = 0; d < info.rank; ++d) {
+      if (info.dims[d] >= 0)
+        continue;
+      int64_t dim = bound_[i].shape.dims[d];
+      auto [it, inserted] =
+          seen.emplace(info.dim_names[d], std::make_pair(dim, i));
+      if (!inserted && it->second.first != dim)
+        return invalidArgument(
+            std::string("dim '") + info.dim_names[d] + "' is " +
+            std::to_string(it->second.first) + " in input '" +
+            model_->inputInfo(it->second.second).name + "' but " +
+            std::to_string(dim) + " in input '" + info.name + "'");
+    }
+  }
+  return okStatus();
+}
+
+Status Session::run() {
+  hasRun_ = false;
+  const Plan &plan = model_->plan();
+  for (size_t i = 0; i < bound_.size(); ++i)
+    if (!isBound_[i])
+      return Status(DEEPC_FAILED_PRECONDITION, std::string("input '") +
+                                                   model_->inputInfo(i).name +
+                                                   "' is not bound");
+  DEEPC_RETURN_IF_ERROR(checkInputDims());
+
+  for (size_t id = 0; id < plan.values.size(); ++id) {
+    const PlanValue &v = plan.values[id];
+    values_[id] = TensorRef();
+    if (v.kind != ValueKind::Constant)
+      continue;
+    TensorRef &t = values_[id];
+    t.dtype = v.dtype;
+    for (int64_t d : v.dims)
+      t.shape.push(d);
+    t.data = t.bytes() ? const_cast<unsigned char *>(model_->weights()) +
+                             v.weightsOffset
+                       : gEmptyBuffer;
+  }
+  for (size_t i = 0; i < bound_.size(); ++i) {
+    TensorRef t = bound_[i];
+    if (!t.data)
+      t.data = gEmptyBuffer;
+    values_[plan.inputs[i].value] = t;
+  }
+
+  for (size_t s = 0; s < plan.steps.size(); ++s)
+    DEEPC_RETURN_IF_ERROR(runStep(s));
+  hasRun_ = true;
+  return okStatus();
+}
+
+Status Session::placeOutput(size_t s, int id, TensorRef &out) {
+  const Plan &plan = model_->plan();
+  const PlanValue &v = plan.values[id];
+  size_t bytes = out.bytes();
+  if (v.aliasOf >= 0) {
+    const TensorRef &source = values_[v.aliasOf];
+    if (source.bytes() != bytes)
+      return internalError(valueName(plan, id) + " of " +
+                           stepName(plan.steps[s]) + " is a view of " +
+                           valueName(plan, v.aliasOf) + " but has " +
+                           std::to_string(bytes) + " bytes, not " +
+                           std::to_string(source.bytes()));
+    out.data = source.data;
+    return okStatus();
+  }
+  if (v.dynamic) {
+    DynamicBuffer &buffer = dynamic_[id];
+    if (bytes > buffer.capacity || !buffer.data) {
+      void *p = nullptr;
+      size_t want = bytes ? bytes : 1;
+      if (::posix_memalign(&p, kBufferAlignment, want) != 0)
+        return resourceExhausted("cannot allocate " + std::to_string(bytes) +
+                                 " bytes for " + valueName(plan, id) + " of " +
+                                 stepName(plan.steps[s]));
+      std::free(buffer.data);
+      buffer.data = p;
+      buffer.capacity = want;
+    }
+    out.data = buffer.data;
+    return okStatus();
+  }
+  if (bytes > v.capacity)
+    return outOfRange(valueName(plan, id) + " of " + stepName(plan.steps[s]) +
+                      " needs " + std::to_string(bytes) + " bytes (shape " +
+                      out.shape.str() + ") but the memory plan reserved " +
+                      std::to_string(v.capacity) +
+                      "; recompile with larger --max-dims");
+  out.data = bytes ? arena_ + v.arenaOffset : gEmptyBuffer;
+  return okStatus();
+}
+
+Status Session::runRegion(size_t s, KernelContext &ctx) {
+  deepc_region_fn fn = model_->regionFunction(s);
+  if (!fn)
+    return interpretRegion(ctx);
+  TensorRef &out = ctx.output(0);
+  if (out.numel() == 0)
+    return okStatus();
+  int n = ctx.numInputs();
+  std::vector<const void *> inputs(static_cast<size_t>(n));
+  std::vector<int64_t> strides(size_t(n) * DEEPC_REGION_MAX_RANK, 0);
+  for (int i = 0; i < n; ++i) {
+    inputs[i] = ctx.input(i).data;
+    broadcastStrides(ctx.input(i).shape, out.shape,
+                     &strides[size_t(i) * DEEPC_REGION_MAX_RANK]);
+  }
+  deepc_region_args args;
+  args.num_inputs = n;
+  args.inputs = inputs.data();
+  args.input_strides = strides.data();
+  args.output = out.data;
+  args.rank = out.shape.rank;
+  args.dims = out.shape.dims;
+  args.num_threads = numThreads_;
+  if (int rc = fn(&args); rc != 0)
+    return internalError("compiled region '" + ctx.step().symbol + "' of " +
+                         stepName(ctx.step()) + " failed with code " +
+                         std::to_string(rc));
+  return okStatus();
+}
+
+Status Session::runStep(size_t s) {
+  const Plan &plan = model_->plan();
+  const PlanStep &step = plan.steps[s];
+  bool isRegion = step.op == "region";
+  const KernelDef *kernel = model_->kernel(s);
+
+  // At most a handful of operands: keep them off the heap when possible.
+  TensorRef insSmall[8], outsSmall[4];
+  std::vector<TensorRef> insLarge, outsLarge;
+  TensorRef *ins = insSmall, *outs = outsSmall;
+  if (step.inputs.size() > 8) {
+    insLarge.resize(step.inputs.size());
+    ins = insLarge.data();
+  }
+  if (step.outputs.size() > 4) {
+    outsLarge.resize(step.outputs.size());
+    outs = outsLarge.data();
+  }
+  for (size_t i = 0; i < step.inputs.size(); ++i)
+    ins[i] = step.inputs[i] < 0 ? TensorRef() : values_[step.inputs[i]];
+  // Outputs start with the plan's dtype and dims (-1 where dynamic): a
+  // reshape without a shape operand reads its target from them.
+  for (size_t i = 0; i < step.outputs.size(); ++i) {
+    const PlanValue &v = plan.values[step.outputs[i]];
+    outs[i] = TensorRef();
+    outs[i].dtype = v.dtype;
+    for (int64_t d : v.dims)
+      outs[i].shape.push(d);
+  }
+
+  KernelContext ctx(step, ins, int(step.inputs.size()), outs,
+                    int(step.outputs.size()));
+  ctx.numThreads = numThreads_;
+  DEEPC_RETURN_IF_ERROR(isRegion ? inferRegion(ctx) : kernel->infer(ctx));
+
+  bool allAliases = !step.outputs.empty();
+  for (size_t i = 0; i < step.outputs.size(); ++i) {
+    DEEPC_RETURN_IF_ERROR(placeOutput(s, step.outputs[i], outs[i]));
+    allAliases &= plan.values[step.outputs[i]].aliasOf >= 0;
+  }
+  // A view's bytes are its source's: there is nothing to compute.
+  if (!allAliases)
+    DEEPC_RETURN_IF_ERROR(isRegion ? runRegion(s, ctx) : kernel->run(ctx));
+
+  for (size_t i = 0; i < step.outputs.size(); ++i)
+    values_[step.outputs[i]] = outs[i];
+  return okStatus();
+}
+
+Status Session::output(size_t index, TensorRef &out) const {
+  if (index >= model_->numOutputs())
+    return invalidArgument("output index " + std::to_string(index) +
+                           " out of range: the model has " +
+                           std::to_string(model_->numOutputs()) + " outputs");
+  if (!hasRun_)
+    return Status(DEEPC_FAILED_PRECONDITION,
+                  "no outputs: the session has not run successfully");
+  out = values_[model_->plan().outputs[index].value];
+  return okStatus();
+}
+
+} // namespace deepc::rt
