@@ -20,6 +20,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <functional>
+#include <set>
 
 using namespace mlir;
 using namespace mlir::deepc;
@@ -145,8 +146,13 @@ llvm::Error mlir::deepc::writeArtifact(ModelPlan &model, llvm::StringRef outDir,
                    << (options.cpu.cxx.empty() ? "$CXX or c++"
                                                : options.cpu.cxx)
                    << "\n";
-    if (llvm::Error error = compileCpuLibrary(
-            inTemp(kSourceFile), inTemp(kLibraryFile), options.cpu))
+    std::set<std::string> functions;
+    for (const rt::PlanStep &step : plan.steps)
+      if (!step.symbol.empty())
+        functions.insert(step.symbol);
+    if (llvm::Error error =
+            compileCpuLibrary(inTemp(kSourceFile), inTemp(kLibraryFile),
+                              options.cpu, unsigned(functions.size())))
       return error;
   }
 

@@ -25,12 +25,15 @@ struct CpuCompileOptions {
   bool verbose = false;
 };
 
-/// Compiles `sourcePath` into the shared library `libraryPath` (through
-/// ccache when it is on PATH). A failing compiler is an error quoting the
-/// first lines of its output.
+/// Compiles `sourcePath`, which defines `numFunctions` region functions,
+/// into the shared library `libraryPath` (through ccache when it is on
+/// PATH). Many functions are compiled in shards, one per core ($DEEPC_JOBS
+/// overrides the count), at once. A failing compiler is an error quoting
+/// the first lines of its output.
 llvm::Error compileCpuLibrary(llvm::StringRef sourcePath,
                               llvm::StringRef libraryPath,
-                              const CpuCompileOptions &options);
+                              const CpuCompileOptions &options,
+                              unsigned numFunctions);
 
 } // namespace mlir::deepc
 
