@@ -1,12 +1,12 @@
 // Tests that malformed models give one error naming the culprit.
 
-// Opsets: ai.onnx 13 to 28 is required; other domains need a version >= 1.
+// Opsets: ai.onnx 7 to 28 is required; other domains need a version >= 1.
 // RUN: not deepc %S/Inputs/opset_missing.onnx --emit=onnx 2>&1 | FileCheck %s --check-prefix=OPSET-MISSING --implicit-check-not=error:
-// OPSET-MISSING: opset_missing.onnx: error: the model imports no default-domain (ai.onnx) opset; deepc supports ai.onnx opsets 13 to 28
+// OPSET-MISSING: opset_missing.onnx: error: the model imports no default-domain (ai.onnx) opset; deepc supports ai.onnx opsets 7 to 28
 // RUN: not deepc %S/Inputs/opset_too_new.onnx --emit=onnx 2>&1 | FileCheck %s --check-prefix=OPSET-NEW --implicit-check-not=error:
-// OPSET-NEW: opset_too_new.onnx: error: the model imports ai.onnx opset 29; deepc supports ai.onnx opsets 13 to 28
+// OPSET-NEW: opset_too_new.onnx: error: the model imports ai.onnx opset 29; deepc supports ai.onnx opsets 7 to 28
 // RUN: not deepc %S/Inputs/opset_too_old.onnx --emit=onnx 2>&1 | FileCheck %s --check-prefix=OPSET-OLD --implicit-check-not=error:
-// OPSET-OLD: opset_too_old.onnx: error: the model imports ai.onnx opset 12; deepc supports ai.onnx opsets 13 to 28
+// OPSET-OLD: opset_too_old.onnx: error: the model imports ai.onnx opset 6; deepc supports ai.onnx opsets 7 to 28
 // RUN: not deepc %S/Inputs/opset_bad_contrib.onnx --emit=onnx 2>&1 | FileCheck %s --check-prefix=OPSET-CONTRIB --implicit-check-not=error:
 // OPSET-CONTRIB: opset_bad_contrib.onnx: error: the model imports domain 'com.microsoft' with invalid opset version 0
 // RUN: not deepc %S/Inputs/domain_not_imported.onnx --emit=onnx 2>&1 | FileCheck %s --check-prefix=DOMAIN --implicit-check-not=error:

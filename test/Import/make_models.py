@@ -393,7 +393,7 @@ def make_opset_errors():
     save(model(identity_graph(), opsets(("com.microsoft", 1), default=None)),
          "opset_missing.onnx")
     save(model(identity_graph(), opsets(default=29)), "opset_too_new.onnx")
-    save(model(identity_graph(), opsets(default=12)), "opset_too_old.onnx")
+    save(model(identity_graph(), opsets(default=6)), "opset_too_old.onnx")
     save(model(identity_graph(), opsets(("com.microsoft", 0))),
          "opset_bad_contrib.onnx")
     # A node in a domain the model does not import.

@@ -27,8 +27,10 @@ class MLIRContext;
 
 namespace deepc {
 
-/// The oldest default-domain (ai.onnx) opset deepc imports.
-inline constexpr int64_t kMinOnnxOpset = 13;
+/// The oldest default-domain (ai.onnx) opset deepc imports: opset 7 made
+/// broadcasting multidirectional, as every later opset has it. Whether an
+/// operator of an older opset version is supported is legalization's call.
+inline constexpr int64_t kMinOnnxOpset = 7;
 /// The newest default-domain opset deepc imports: the newest one whose
 /// operator set legalization is written against. Raise it together with
 /// the legalization patterns.

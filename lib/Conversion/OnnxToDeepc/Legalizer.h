@@ -36,9 +36,10 @@ inline constexpr int64_t kDynamic = ShapedType::kDynamic;
 /// know; a newer node may use an operator version they have never seen.
 inline constexpr int64_t kMaxDefaultOpset = 23;
 
-/// The default-domain opset whose handlers serve `opType` at `opset`: the
-/// opset itself up to kMaxDefaultOpset; above it kMaxDefaultOpset when ONNX
-/// has not changed the operator's schema since, else `opset` (too new).
+/// The default-domain opset whose handlers serve `opType` at `opset`: above
+/// kMaxDefaultOpset, kMaxDefaultOpset when ONNX has not changed the
+/// operator's schema since, else `opset` (too new); at or below it, the
+/// newest opset up to kMaxDefaultOpset with the same operator version.
 int64_t handlerOpset(llvm::StringRef opType, int64_t opset);
 
 /// Largest integer tensor whose values legalization reads and folds.

@@ -4,7 +4,9 @@
 // opset bumps only the operators whose schema changed. ONNX's own history of
 // schema versions (OnnxSchemaVersions.inc, generated from the pinned onnx
 // package) tells which did, so legalization accepts a node from a newer opset
-// when its operator has not changed since the newest opset it knows.
+// when its operator has not changed since the newest opset it knows, and
+// a node from an older opset when its operator is still the one the
+// handlers know (Relu of opset 7 is Relu of opset 23).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +14,8 @@
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
+
+#include <algorithm>
 
 #include <vector>
 
@@ -50,15 +54,23 @@ int64_t versionInForce(llvm::ArrayRef<int64_t> versions, int64_t opset) {
 } // namespace
 
 int64_t onnx_to_deepc::handlerOpset(llvm::StringRef opType, int64_t opset) {
-  if (opset <= kMaxDefaultOpset)
-    return opset;
   const SchemaHistory &history = schemaHistory();
   auto it = history.sinceVersions.find(opType);
   if (opset > history.maxOpset || it == history.sinceVersions.end())
     return opset;
   const std::vector<int64_t> &versions = it->second;
-  if (versionInForce(versions, opset) ==
-      versionInForce(versions, kMaxDefaultOpset))
-    return kMaxDefaultOpset;
-  return opset;
+  int64_t inForce = versionInForce(versions, opset);
+  if (opset > kMaxDefaultOpset)
+    return inForce == versionInForce(versions, kMaxDefaultOpset)
+               ? kMaxDefaultOpset
+               : opset;
+  // An older opset: the newest known opset in which the same version is
+  // still in force, so that handlers written for it serve older nodes too.
+  int64_t next = kMaxDefaultOpset + 1;
+  for (int64_t v : versions)
+    if (v > inForce) {
+      next = v;
+      break;
+    }
+  return std::min(kMaxDefaultOpset, next - 1);
 }
