@@ -1,38 +1,43 @@
 #!/usr/bin/env bash
-# scripts/demo.sh - canonicalize and CSE the bundled Mixtral decoder layer.
+# scripts/demo.sh - compile a bundled MoE model and check it against
+# onnxruntime.
 #
-# Runs `deepc-opt examples/mixtral_layer.mlir --canonicalize --cse` and prints
-# the result, then a comment line with the op count before and after.
-# Arguments replace the input file and/or add deepc-opt options:
-#   scripts/demo.sh                             the bundled example
-#   scripts/demo.sh other.mlir                  another file, same passes
-#   scripts/demo.sh --mlir-print-ir-after-all   extra deepc-opt flags
+# Compiles test/models/mixtral_per_expert (a two-layer Mixtral exported from
+# transformers, 4 experts, top-2) to a CPU artifact with `deepc`, then runs
+# it with `deepc-run --check` on both of its recorded data sets, comparing
+# with the outputs onnxruntime produced, and times it with `--bench`.
+#   scripts/demo.sh                      the bundled Mixtral
+#   scripts/demo.sh test/models/NAME     another corpus model
 set -Eeuo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-deepc_opt="$DEEPC_BUILD_DIR/bin/deepc-opt"
-[[ -x "$deepc_opt" ]] ||
-  die "$deepc_opt not found: run ./scripts/setup.sh (or ./scripts/build.sh) first"
+deepc="$DEEPC_BUILD_DIR/bin/deepc"
+deepc_run="$DEEPC_BUILD_DIR/bin/deepc-run"
+for tool in "$deepc" "$deepc_run"; do
+  [[ -x "$tool" ]] ||
+    die "$tool not found: run ./scripts/setup.sh (or ./scripts/build.sh) first"
+done
 
-input="$DEEPC_ROOT/examples/mixtral_layer.mlir"
-if [[ $# -gt 0 && "$1" != -* ]]; then
-  input="$1"
-  shift
-fi
-[[ -f "$input" ]] || die "no such file: $input"
+model_dir="${1:-$DEEPC_ROOT/test/models/mixtral_per_expert}"
+model_dir="${model_dir%/}"
+[[ -f "$model_dir/model.onnx" ]] || die "no model.onnx in $model_dir"
+name="$(basename "$model_dir")"
+artifact="$DEEPC_BUILD_DIR/demo/$name.deepc"
+mkdir -p "$(dirname "$artifact")"
 
-# Ops in a module as printed by deepc-opt: lines that start with an op name,
-# with or without results.
-count_ops() {
-  grep -cE '^\s*(%[^=]+= )?"?[a-z_0-9]+\.[a-z_0-9.]+' || true
-}
+shown() { printf '%s' "${1#"$DEEPC_ROOT"/}"; }
 
-shown_opt="${deepc_opt#"$PWD"/}"
-shown_input="${input#"$PWD"/}"
-echo "==> simplifying $shown_input: $shown_opt $shown_input --canonicalize --cse${*:+ $*}"
-before="$("$deepc_opt" "$input" | count_ops)"
-output="$("$deepc_opt" "$input" --canonicalize --cse "$@")"
-printf '%s\n' "$output"
-after="$(printf '%s\n' "$output" | count_ops)"
-echo "// $before ops before, $after after --canonicalize --cse"
+step "compiling $(shown "$model_dir")/model.onnx -> $(shown "$artifact")"
+start=$SECONDS
+"$deepc" "$model_dir/model.onnx" -o "$artifact" --max-dims=batch=8,seq=256
+echo "compiled in $((SECONDS - start)) s: $(ls "$artifact" | tr '\n' ' ')"
+
+for data_set in "$model_dir"/test_data_set_*; do
+  step "deepc-run --check against onnxruntime's outputs in $(shown "$data_set")"
+  "$deepc_run" "$artifact" --inputs "$data_set" --check
+done
+
+step "deepc-run --bench on $(shown "$model_dir")/test_data_set_0"
+"$deepc_run" "$artifact" --inputs "$model_dir/test_data_set_0" --bench \
+  --warmup 2 --iterations 10
