@@ -362,6 +362,7 @@ void registerIndexingHandlers(HandlerRegistry &registry);
 void registerQuantizationHandlers(HandlerRegistry &registry);
 void registerEinsumHandlers(HandlerRegistry &registry);
 void registerContribHandlers(HandlerRegistry &registry);
+void registerAttentionHandlers(HandlerRegistry &registry);
 
 /// Shared by handlers: the normalized axis or an error.
 FailureOr<int64_t> normalizeAxisOrFail(NodeContext &ctx, int64_t axis,

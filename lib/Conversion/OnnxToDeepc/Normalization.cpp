@@ -1,9 +1,9 @@
-//===- Normalization.cpp - ONNX LayerNormalization and RMSNormalization ---===//
+//===- Normalization.cpp - ONNX norms and LogSoftmax to deepc -------------===//
 //
 // deepc's norms normalize over the last dim with a [D] weight and bias, so
 // the ONNX forms map when `axis` is the last dim. The optional Mean and
 // InvStdDev outputs of LayerNormalization are training outputs; a model
-// that uses them is reported.
+// that uses them is reported. LogSoftmax normalizes too, in log space.
 //
 //===----------------------------------------------------------------------===//
 
@@ -101,9 +101,60 @@ LogicalResult rmsNorm(NodeContext &ctx) {
   return success();
 }
 
+/// LogSoftmax along one axis, in the stable form
+/// `(x - max) - log(sum(exp(x - max)))`. Before opset 13 the input is
+/// coerced to 2-D at `axis` (default 1), which is one axis only when it is
+/// the last.
+template <bool coerced> LogicalResult logSoftmax(NodeContext &ctx) {
+  if (failed(ctx.checkArity(1, 1)))
+    return failure();
+  FailureOr<Value> x = ctx.input(0, "input");
+  if (failed(x))
+    return failure();
+  FailureOr<int64_t> axisAttr = ctx.intAttr("axis", coerced ? 1 : -1);
+  if (failed(axisAttr))
+    return failure();
+  int64_t rank = rankOf(*x);
+  if (rank == 0)
+    return ctx.fail("cannot take the log-softmax of a scalar");
+  FailureOr<int64_t> axis = normalizeAxisOrFail(ctx, *axisAttr, rank);
+  if (failed(axis))
+    return failure();
+  if (coerced && *axis != rank - 1)
+    return ctx.fail("before opset 13 LogSoftmax normalizes over all dims "
+                    "from axis ",
+                    *axisAttr,
+                    " on; deepc supports that only when axis is the last "
+                    "dim");
+  SmallVector<int64_t> axes = {*axis};
+  FailureOr<Value> max = ctx.create<ReduceMaxOp>(*x, axes, true);
+  if (failed(max))
+    return failure();
+  FailureOr<Value> shifted = ctx.create<SubOp>(*x, *max);
+  if (failed(shifted))
+    return failure();
+  FailureOr<Value> exp = ctx.create<ExpOp>(*shifted);
+  if (failed(exp))
+    return failure();
+  FailureOr<Value> sum = ctx.create<ReduceSumOp>(*exp, axes, true);
+  if (failed(sum))
+    return failure();
+  FailureOr<Value> logSum = ctx.create<LogOp>(*sum);
+  if (failed(logSum))
+    return failure();
+  FailureOr<Value> result = ctx.create<SubOp>(*shifted, *logSum);
+  if (failed(result))
+    return failure();
+  ctx.getShapes().setDims(*result, ctx.getShapes().dimsOf(*x));
+  ctx.setResults(*result);
+  return success();
+}
+
 } // namespace
 
 void onnx_to_deepc::registerNormalizationHandlers(HandlerRegistry &r) {
   r.add("", "LayerNormalization", 17, layerNorm);
   r.add("", "RMSNormalization", 23, rmsNorm);
+  r.add("", "LogSoftmax", {1, 11}, logSoftmax</*coerced=*/true>);
+  r.add("", "LogSoftmax", 13, logSoftmax</*coerced=*/false>);
 }

@@ -71,6 +71,7 @@ struct ConvertOnnxToDeepcPass
     registerQuantizationHandlers(*handlers);
     registerEinsumHandlers(*handlers);
     registerContribHandlers(*handlers);
+    registerAttentionHandlers(*handlers);
     registry = std::move(handlers);
     return success();
   }

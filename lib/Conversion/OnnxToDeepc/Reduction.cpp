@@ -1,4 +1,4 @@
-//===- Reduction.cpp - ONNX reductions and ArgMax to deepc ----------------===//
+//===- Reduction.cpp - ONNX reductions, ArgMax and ArgMin to deepc -------===//
 //
 // ReduceSum takes its axes as an input from opset 13, the other reductions
 // from opset 18; before that they are an attribute. Both forms allow "no
@@ -10,6 +10,8 @@
 #include "Legalizer.h"
 
 #include "llvm/ADT/SmallSet.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::deepc;
@@ -116,6 +118,32 @@ LogicalResult reduce(NodeContext &ctx) {
   return success();
 }
 
+/// `x` with its elements in the reverse order along `axis`.
+FailureOr<Value> reverse(NodeContext &ctx, Value x, int64_t axis) {
+  FailureOr<Value> reversed = ctx.create<SliceOp>(
+      x, ArrayRef<int64_t>{axis}, ArrayRef<int64_t>{-1},
+      ArrayRef<int64_t>{std::numeric_limits<int64_t>::min()},
+      ArrayRef<int64_t>{-1});
+  if (succeeded(reversed))
+    ctx.getShapes().setDims(*reversed, ctx.getShapes().dimsOf(x));
+  return reversed;
+}
+
+/// `x` mapped by a strictly decreasing function, so that its first maximum
+/// is the first minimum of `x`: -x for floats (exact; NaN stays NaN, which
+/// deepc.argmax picks first as numpy's argmin does, and -0 and 0 still tie),
+/// and -1 - x (= ~x) for integers, which unlike -x cannot overflow.
+FailureOr<Value> orderReversed(NodeContext &ctx, Value x) {
+  Type element = elementTypeOf(x);
+  FailureOr<Value> result =
+      isa<FloatType>(element)
+          ? ctx.create<NegOp>(x)
+          : ctx.create<SubOp>(ctx.splatConstant(element, -1.0), x);
+  if (succeeded(result))
+    ctx.getShapes().setDims(*result, ctx.getShapes().dimsOf(x));
+  return result;
+}
+
 /// ArgMax: the first maximum; select_last_index is not supported.
 LogicalResult argMax(NodeContext &ctx) {
   if (failed(ctx.checkArity(1, 1)))
@@ -148,6 +176,59 @@ LogicalResult argMax(NodeContext &ctx) {
   return success();
 }
 
+/// ArgMin: the argmax of orderReversed(data). With select_last_index the
+/// data is reversed along the axis first and the index mapped back:
+/// last = (n - 1) - first-in-reversed.
+LogicalResult argMin(NodeContext &ctx) {
+  if (failed(ctx.checkArity(1, 1)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "data");
+  if (failed(data))
+    return failure();
+  FailureOr<int64_t> axis = ctx.intAttr("axis", 0);
+  FailureOr<int64_t> keepDims = ctx.intAttr("keepdims", 1);
+  FailureOr<int64_t> last = ctx.intAttr("select_last_index", 0);
+  if (failed(axis) || failed(keepDims) || failed(last))
+    return failure();
+  if (elementTypeOf(*data).isInteger(1))
+    return ctx.fail("data of type ", data->getType(), " is not numeric");
+  FailureOr<int64_t> n = normalizeAxisOrFail(ctx, *axis, rankOf(*data));
+  if (failed(n))
+    return failure();
+  ShapeKnowledge &shapes = ctx.getShapes();
+  SmallVector<DimExpr> dims = shapes.dimsOf(*data);
+  DimExpr length = dims[*n];
+
+  FailureOr<Value> input = orderReversed(ctx, *data);
+  if (failed(input))
+    return failure();
+  if (*last)
+    input = reverse(ctx, *input, *n);
+  if (failed(input))
+    return failure();
+  FailureOr<Value> result = ctx.create<ArgMaxOp>(*input, *n, *keepDims != 0);
+  if (failed(result))
+    return failure();
+  if (*keepDims)
+    dims[*n] = DimExpr::constant(1);
+  else
+    dims.erase(dims.begin() + *n);
+  if (*last) {
+    std::optional<DimExpr> lastIndex = subDims(length, DimExpr::constant(1));
+    if (!lastIndex)
+      return ctx.fail("cannot compute the last index of dim ", *n);
+    FailureOr<Value> bound = ctx.materializeInts({*lastIndex}, {});
+    if (failed(bound))
+      return failure();
+    result = ctx.create<SubOp>(*bound, *result);
+    if (failed(result))
+      return failure();
+  }
+  shapes.setDims(*result, dims);
+  ctx.setResults(*result);
+  return success();
+}
+
 } // namespace
 
 void onnx_to_deepc::registerReductionHandlers(HandlerRegistry &r) {
@@ -163,4 +244,5 @@ void onnx_to_deepc::registerReductionHandlers(HandlerRegistry &r) {
         reduce<ReduceProdOp, false, ReduceFold::Prod>);
   r.add("", "ReduceProd", 18, reduce<ReduceProdOp, true, ReduceFold::Prod>);
   r.add("", "ArgMax", {1, 11, 12, 13}, argMax);
+  r.add("", "ArgMin", {1, 11, 12, 13}, argMin);
 }

@@ -69,6 +69,35 @@ LogicalResult shape(NodeContext &ctx) {
   return success();
 }
 
+/// Size(data): the element count as an int64 scalar. It folds to a
+/// constant or symbolic value when the dims allow (products of dims), and
+/// is otherwise the product of shape_of at run time.
+LogicalResult size(NodeContext &ctx) {
+  if (failed(ctx.checkArity(1, 1)))
+    return failure();
+  FailureOr<Value> data = ctx.input(0, "data");
+  if (failed(data))
+    return failure();
+  std::optional<DimExpr> count = DimExpr::constant(1);
+  for (const DimExpr &dim : ctx.getShapes().dimsOf(*data))
+    if (count)
+      count = mulDims(*count, dim);
+  FailureOr<Value> result = failure();
+  if (count) {
+    result = ctx.materializeInts({*count}, {});
+  } else {
+    FailureOr<Value> dims = ctx.create<ShapeOfOp>(*data);
+    if (failed(dims))
+      return failure();
+    result = ctx.create<ReduceProdOp>(*dims, ArrayRef<int64_t>{0},
+                                      /*keep_dims=*/false);
+  }
+  if (failed(result))
+    return failure();
+  ctx.setResults(*result);
+  return success();
+}
+
 /// Reshape: 0 copies the input dim (unless allowzero), -1 is inferred.
 LogicalResult reshape(NodeContext &ctx) {
   if (failed(ctx.checkArity(2, 2)))
@@ -1114,6 +1143,7 @@ LogicalResult constantOfShape(NodeContext &ctx) {
 
 void onnx_to_deepc::registerShapeHandlers(HandlerRegistry &r) {
   r.add("", "Shape", {1, 13, 15, 19, 21, 23}, shape);
+  r.add("", "Size", 1, size);
   r.add("", "Reshape", {5, 13, 14, 19, 21, 23}, reshape);
   r.add("", "Transpose", {1, 13, 21, 23}, transpose);
   r.add("", "Concat", {4, 11, 13}, concat);
