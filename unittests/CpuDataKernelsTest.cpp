@@ -958,6 +958,75 @@ TEST(CpuDataRegion, IntegerArithmetic) {
   EXPECT_ERROR_MENTIONS(zero.run(), "integer division by zero");
 }
 
+/// The attrs of a deepc.mod instruction.
+json::Value fmodAttrs(bool fmod) {
+  json::Value attrs = json::Value::object();
+  attrs["fmod"] = fmod;
+  return attrs;
+}
+
+TEST(CpuDataRegion, ModTakesTheDivisorsSignUnlessFmod) {
+  // Mixed signs, MIN mod -1 (no trap), and each dtype's width.
+  for (DType t : {DType::I8, DType::I32, DType::I64}) {
+    int64_t min = t == DType::I8    ? -128
+                  : t == DType::I32 ? -2147483648LL
+                                    : std::numeric_limits<int64_t>::min();
+    std::vector<int64_t> a{-7, 7, -7, 7, 0, min, min};
+    std::vector<int64_t> b{3, -3, -3, 3, -5, -1, 3};
+    OpRunner floor("region");
+    floor.inputInts(t, {7}, a)
+        .inputInts(t, {7}, b)
+        .instr("deepc.mod", {0, 1}, t)
+        .output(t);
+    ASSERT_TRUE(floor.run().ok()) << dtypeName(t);
+    // min mod 3: -128 -> 1, -2^31 -> 1, -2^63 -> 1 (all are -1 mod 3).
+    EXPECT_EQ(floor.intValues(), (std::vector<int64_t>{2, -2, -1, 1, 0, 0, 1}))
+        << dtypeName(t);
+
+    OpRunner trunc("region");
+    trunc.inputInts(t, {7}, a)
+        .inputInts(t, {7}, b)
+        .instr("deepc.mod", {0, 1}, t, fmodAttrs(true))
+        .output(t);
+    ASSERT_TRUE(trunc.run().ok()) << dtypeName(t);
+    EXPECT_EQ(trunc.intValues(), (std::vector<int64_t>{-1, 1, -1, 1, 0, 0, -2}))
+        << dtypeName(t);
+  }
+
+  OpRunner zero("region");
+  zero.inputInts(DType::I32, {2}, {5, 6})
+      .inputInts(DType::I32, {2}, {2, 0})
+      .instr("deepc.mod", {0, 1}, DType::I32)
+      .output(DType::I32);
+  EXPECT_ERROR_MENTIONS(zero.run(), "integer modulo by zero");
+}
+
+TEST(CpuDataRegion, FloatModIsFmod) {
+  const double kInf = std::numeric_limits<double>::infinity();
+  // C fmod: the dividend's sign; x mod 0 and inf mod y are NaN; x mod inf
+  // is x. A broadcast scalar divisor, in f32 and f16.
+  for (DType t : {DType::F32, DType::F16}) {
+    OpRunner r("region");
+    r.input(t, {4}, {-5.5, 5.5, 3, 2.5})
+        .input(t, {4}, {2, -2, kInf, 0})
+        .instr("deepc.mod", {0, 1}, t, fmodAttrs(true))
+        .output(t);
+    ASSERT_TRUE(r.run().ok()) << dtypeName(t);
+    std::vector<double> v = r.values();
+    EXPECT_EQ(v[0], -1.5) << dtypeName(t);
+    EXPECT_EQ(v[1], 1.5) << dtypeName(t);
+    EXPECT_EQ(v[2], 3) << dtypeName(t);
+    EXPECT_TRUE(std::isnan(v[3])) << dtypeName(t);
+  }
+
+  // Floor-mod of floats is not an ONNX Mod before opset 28: refused.
+  OpRunner floor("region");
+  floor.input(DType::F32, {1}, {1})
+      .instr("deepc.mod", {0, 0}, DType::F32)
+      .output(DType::F32);
+  EXPECT_ERROR_MENTIONS(floor.run(), "needs fmod = true");
+}
+
 TEST(CpuDataRegion, ComparisonsLogicAndSelect) {
   // select(x > 0 and not (x == 2), x, -x) over f32 x.
   OpRunner r("region");

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "deepc/Codegen/CpuEmitter.h"
+#include "deepc/rt/RegionAbi.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
@@ -46,6 +47,10 @@ static const char *const kPrelude =
     ;
 
 namespace {
+
+/// What a region function returns when its body faulted (an integer
+/// division or modulo by zero); see RegionAbi.h.
+constexpr int kRegionFault = DEEPC_REGION_FAULT;
 
 /// The C++ type a value of `t` is stored as.
 const char *storageType(DType t) {
@@ -167,12 +172,25 @@ private:
                        const std::function<std::string(size_t)> &offset);
   void emitFlatLoop(const std::string &statement, bool simd,
                     const std::string &indent);
+  /// The OpenMP clause that ORs the threads' and lanes' `fault` together.
+  std::string faultReduction() const {
+    return mayFault ? " reduction(|:fault)" : "";
+  }
+  std::string returnStatement() const {
+    return mayFault ? "return fault ? " + std::to_string(kRegionFault) + " : 0;"
+                    : "return 0;";
+  }
 
   const rt::Plan &plan;
   const rt::PlanStep &step;
   llvm::raw_ostream &os;
   std::vector<DType> types; ///< dtype of every region-local value
   std::string bodyName;
+  /// Whether the body can fail (an integer division or modulo by zero): it
+  /// then takes
+  /// `int &fault`, the loops OR it together and the function returns
+  /// kRegionFault when it is set.
+  bool mayFault = false;
 };
 
 llvm::Expected<std::string>
@@ -201,6 +219,7 @@ RegionEmitter::expression(const rt::RegionInstr &instr) {
   unsigned expectedArity = llvm::StringSwitch<unsigned>(name)
                                .Case("select", 3)
                                .Cases("add", "sub", "mul", "div", "pow", 2)
+                               .Case("mod", 2)
                                .Cases("max", "min", "equal", "less", 2)
                                .Cases("less_equal", "greater", 2)
                                .Cases("greater_equal", "and", "or", "xor", 2)
@@ -264,9 +283,28 @@ RegionEmitter::expression(const rt::RegionInstr &instr) {
     return isFloat ? arg(0) + " - " + arg(1) : wrapping("-");
   if (name == "mul")
     return isFloat ? arg(0) + " * " + arg(1) : wrapping("*");
-  if (name == "div")
-    return isFloat ? arg(0) + " / " + arg(1)
-                   : "idiv<" + T + ">(" + arg(0) + ", " + arg(1) + ")";
+  if (name == "div") {
+    if (isFloat)
+      return arg(0) + " / " + arg(1);
+    // Like the interpreter's "integer division by zero": a zero divisor
+    // fails the region.
+    mayFault = true;
+    return "idiv<" + T + ">(" + arg(0) + ", " + arg(1) + ", fault)";
+  }
+  if (name == "mod") {
+    const rt::json::Value *fmodAttr = instr.attrs.get("fmod");
+    bool fmod = fmodAttr && (fmodAttr->isBool() || fmodAttr->isInt()) &&
+                fmodAttr->asInt() != 0;
+    if (isFloat)
+      return fmod ? "std::fmod(" + arg(0) + ", " + arg(1) + ")"
+                  : llvm::Expected<std::string>(
+                        fail(instr, "floating-point mod needs fmod = true"));
+    // imod/ifmod (the prelude) return 0 for MIN mod -1 and flag a zero
+    // divisor in `fault`, as the interpreter's "integer modulo by zero".
+    mayFault = true;
+    return std::string(fmod ? "ifmod" : "imod") + "<" + T + ">(" + arg(0) +
+           ", " + arg(1) + ", fault)";
+  }
   if (name == "pow")
     return floatOnly("std::pow(" + arg(0) + ", " + arg(1) + ")");
   if (name == "max")
@@ -313,6 +351,8 @@ RegionEmitter::callBody(const std::string &index,
     call += load(plan.values[step.inputs[i]].dtype,
                  "in" + std::to_string(i) + "[" + offset(i) + "]");
   }
+  if (mayFault)
+    call += step.inputs.empty() ? "fault" : ", fault";
   call += ")";
   DType out = plan.values[step.outputs[0]].dtype;
   return "out[" + index + "] = " + store(out, call) + ";";
@@ -321,7 +361,8 @@ RegionEmitter::callBody(const std::string &index,
 void RegionEmitter::emitFlatLoop(const std::string &statement, bool simd,
                                  const std::string &indent) {
   os << (simd ? "#pragma omp parallel for simd" : "#pragma omp parallel for")
-     << " if(n > kParallelElements) num_threads(threads)\n"
+     << " if(n > kParallelElements) num_threads(threads)" << faultReduction()
+     << "\n"
      << indent << "for (int64_t i = 0; i < n; ++i)\n"
      << indent << "  " << statement << "\n";
 }
@@ -364,12 +405,14 @@ llvm::Error RegionEmitter::emit(const std::string &symbol) {
   os << "\nstatic inline " << computeType(out) << " " << bodyName << "(";
   for (size_t i = 0; i < numInputs; ++i)
     os << (i ? ", " : "") << computeType(types[i]) << " v" << i;
+  if (mayFault)
+    os << (numInputs ? ", " : "") << "int &fault";
   os << ") {\n" << bodyText << "  return v" << types.size() - 1 << ";\n}\n";
 
   os << "extern \"C\" int " << symbol << "(const deepc_region_args *args) {\n"
      << "  if (args->num_inputs != " << numInputs
      << " || args->rank < 0 || args->rank > DEEPC_REGION_MAX_RANK)\n"
-     << "    return 1;\n"
+     << "    return " << DEEPC_REGION_BAD_CALL << ";\n"
      << "  const int rank = args->rank;\n"
      << "  const int64_t *dims = args->dims;\n"
      << "  int64_t n = 1;\n"
@@ -380,6 +423,8 @@ llvm::Error RegionEmitter::emit(const std::string &symbol) {
      << "  const int threads = args->num_threads > 0 ? args->num_threads\n"
      << "                                            : "
         "omp_get_max_threads();\n";
+  if (mayFault)
+    os << "  int fault = 0;\n";
   for (size_t i = 0; i < numInputs; ++i)
     os << "  const " << storageType(types[i]) << " *in" << i
        << " = static_cast<const " << storageType(types[i])
@@ -399,7 +444,7 @@ llvm::Error RegionEmitter::emit(const std::string &symbol) {
   os << "  if (" << all(" == 0") << ") {\n";
   emitFlatLoop(callBody("i", [](size_t) { return std::string("i"); }),
                /*simd=*/true, "    ");
-  os << "    return 0;\n  }\n";
+  os << "    " << returnStatement() << "\n  }\n";
 
   os << "  if (" << all(" != 2") << ") {\n";
   for (size_t i = 0; i < numInputs; ++i)
@@ -407,7 +452,7 @@ llvm::Error RegionEmitter::emit(const std::string &symbol) {
   emitFlatLoop(
       callBody("i", [](size_t i) { return "i * f" + std::to_string(i); }),
       /*simd=*/true, "    ");
-  os << "    return 0;\n  }\n";
+  os << "    " << returnStatement() << "\n  }\n";
 
   // General strides: one row of the last dim per iteration; a row's start
   // in each input comes from its coordinates in the outer dims.
@@ -424,7 +469,7 @@ llvm::Error RegionEmitter::emit(const std::string &symbol) {
     row << "        o" << i << " += c * s" << i << "[d];\n";
   row << "      }\n"
       << "      const int64_t base = r * inner;\n"
-      << "#pragma omp simd\n"
+      << "#pragma omp simd" << faultReduction() << "\n"
       << "      for (int64_t j = 0; j < inner; ++j)\n"
       << "        "
       << callBody("base + j",
@@ -438,10 +483,11 @@ llvm::Error RegionEmitter::emit(const std::string &symbol) {
   for (size_t i = 0; i < numInputs; ++i)
     os << "  const int64_t l" << i << " = s" << i << "[rank - 1];\n";
   os << "#pragma omp parallel for if(n > kParallelElements) "
-        "num_threads(threads)\n"
+        "num_threads(threads)"
+     << faultReduction() << "\n"
      << "  for (int64_t r = 0; r < rows; ++r)\n"
      << "  " << rowText << "\n"
-     << "  return 0;\n}\n";
+     << "  " << returnStatement() << "\n}\n";
   return llvm::Error::success();
 }
 

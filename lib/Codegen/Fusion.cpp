@@ -32,7 +32,7 @@ bool mlir::deepc::isElementwiseOp(llvm::StringRef op) {
       .Cases("floor", "ceil", "not", "gelu", "add", "sub", "mul", true)
       .Cases("div", "pow", "max", "min", "equal", "less", "less_equal", true)
       .Cases("greater", "greater_equal", "and", "or", "xor", "select", true)
-      .Case("cast", true)
+      .Cases("mod", "cast", true)
       .Default(false);
 }
 

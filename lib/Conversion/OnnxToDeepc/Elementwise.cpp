@@ -172,6 +172,35 @@ LogicalResult pow(NodeContext &ctx) {
   return success();
 }
 
+/// Mod(A, B, fmod): fmod = 0 is floor-mod (the divisor's sign) and only
+/// for integers; fmod = 1 is C's fmod (the dividend's sign).
+LogicalResult mod(NodeContext &ctx) {
+  if (failed(ctx.checkArity(2, 2)))
+    return failure();
+  FailureOr<Value> a = ctx.input(0, "A");
+  if (failed(a))
+    return failure();
+  FailureOr<Value> b = ctx.input(1, "B");
+  if (failed(b))
+    return failure();
+  FailureOr<int64_t> fmod = ctx.intAttr("fmod", 0);
+  if (failed(fmod))
+    return failure();
+  if (*fmod != 0 && *fmod != 1)
+    return ctx.fail("attribute 'fmod' must be 0 or 1, got ", *fmod);
+  // Opset 28 defines floor-mod of floats too; deepc.mod does not have it.
+  if (isa<FloatType>(elementTypeOf(*a)) && *fmod == 0)
+    return ctx.fail("floating-point Mod is supported with fmod = 1 only, got "
+                    "fmod = 0 with ",
+                    a->getType());
+  FailureOr<Value> result = ctx.create<ModOp>(*a, *b, *fmod == 1);
+  if (failed(result))
+    return failure();
+  ctx.propagateBroadcast(*result, {*a, *b});
+  ctx.setResults(*result);
+  return success();
+}
+
 /// Max/Min/Sum of one or more inputs, folded left to right; Mean divides
 /// the sum by the number of inputs.
 template <typename OpTy, Fold kind, bool mean = false>
@@ -350,6 +379,8 @@ void onnx_to_deepc::registerElementwiseHandlers(HandlerRegistry &r) {
   r.add("", "Mul", {7, 13, 14}, binary<MulOp, Fold::Mul>);
   r.add("", "Div", {7, 13, 14}, binary<DivOp, Fold::Div>);
   r.add("", "Pow", {7, 12, 13, 15}, pow);
+  // Opset 13 admits bfloat16.
+  r.add("", "Mod", {10, 13}, mod);
   r.add("", "Equal", {11, 13, 19}, binary<EqualOp, Fold::Equal>);
   r.add("", "Less", {9, 13}, binary<LessOp, Fold::Less>);
   r.add("", "LessOrEqual", {12, 16}, binary<LessEqualOp, Fold::LessEqual>);

@@ -11,6 +11,10 @@
 //   - integer div truncates toward zero; division by zero is an error
 //     Status ("integer division by zero"), as onnxruntime reports;
 //     INT_MIN / -1 wraps;
+//   - mod with fmod = false is floor-mod (the divisor's sign, Python's %),
+//     with fmod = true C's fmod (the dividend's sign); an integer modulo by
+//     zero is an error ("integer modulo by zero", onnxruntime's words);
+//     INT_MIN mod -1 is 0; floats need fmod = true;
 //   - integer add/sub/mul/neg/abs wrap in the result's width;
 //   - float max/min propagate NaN;
 //   - bool results of arithmetic are `!= 0` (add acts as `or`).
@@ -54,6 +58,7 @@ enum class Op {
   Sub,
   Mul,
   Div,
+  Mod,
   Max,
   Min,
   // Comparisons: in the operands' domain, giving 0 or 1.
@@ -101,6 +106,7 @@ constexpr OpInfo kOps[] = {
     {"deepc.sub", Op::Sub, 2},
     {"deepc.mul", Op::Mul, 2},
     {"deepc.div", Op::Div, 2},
+    {"deepc.mod", Op::Mod, 2},
     {"deepc.max", Op::Max, 2},
     {"deepc.min", Op::Min, 2},
     {"deepc.equal", Op::Equal, 2},
@@ -130,6 +136,7 @@ struct Instr {
   int args[3];
   DType dtype;
   bool tanhGelu = false;
+  bool fmod = false;
   Scalar constant{};
   bool constantIsFloat = false;
 };
@@ -196,11 +203,14 @@ public:
   }
 
   /// Computes every instruction for the element whose inputs are already in
-  /// `values[0..numInputs)`. Returns false on integer division by zero.
-  bool run(Scalar *values) const {
+  /// `values[0..numInputs)`. Returns false on an integer division or
+  /// modulo by zero, with the op in `faulted`.
+  bool run(Scalar *values, Op &faulted) const {
     for (size_t k = 0; k < body_.size(); ++k)
-      if (!step(body_[k], values, values[numInputs_ + k]))
+      if (!step(body_[k], values, values[numInputs_ + k])) {
+        faulted = body_[k].op;
         return false;
+      }
     return true;
   }
 
@@ -306,6 +316,23 @@ private:
           return false;
         // INT64_MIN / -1 overflows; it wraps to INT64_MIN.
         out = fromInt64(b == -1 ? int64_t(0 - uint64_t(a)) : a / b, t);
+      }
+      break;
+    case Op::Mod:
+      if (resultFloat) {
+        // decodeBody admits floats only with fmod = true.
+        out = fromDouble(std::fmod(f(0), f(1)), t);
+      } else {
+        int64_t a = i(0), b = i(1);
+        if (b == 0)
+          return false;
+        // INT64_MIN % -1 overflows; every integer is a multiple of -1.
+        int64_t r = b == -1 ? 0 : a % b;
+        // Floor-mod moves a remainder of the other sign over by b; |r| < |b|
+        // and opposite signs, so r + b cannot overflow.
+        if (!in.fmod && r != 0 && (r < 0) != (b < 0))
+          r += b;
+        out = fromInt64(r, t);
       }
       break;
     case Op::Max:
@@ -427,6 +454,11 @@ Status decodeBody(KernelContext &ctx, std::vector<Instr> &body,
         return ctx.error(where + ": unknown approximation '" + approx + "'");
       in.tanhGelu = approx == "tanh";
     }
+    if (in.op == Op::Mod) {
+      in.fmod = attrs.getBool("fmod", false);
+      if (isFloat(in.dtype) && !in.fmod)
+        return ctx.error(where + ": floating-point mod needs fmod = true");
+    }
     if (in.op == Op::Constant) {
       const json::Value *value = ri.attrs.get("value");
       if (!value ||
@@ -492,6 +524,7 @@ Status interpretRegion(KernelContext &ctx) {
   bool lastIsFloat = isFloat(body.back().dtype);
   size_t numValues = dtypes.size();
   std::atomic<bool> divisionByZero{false};
+  std::atomic<bool> moduloByZero{false};
   bool parallel = numel >= 16384;
   int threads = ctx.numThreads > 0 ? ctx.numThreads : omp_get_max_threads();
 
@@ -519,8 +552,9 @@ Status interpretRegion(KernelContext &ctx) {
         else
           values[i].i = loadAsInt64(in.data, in.dtype, offsets[i]);
       }
-      if (!evaluator.run(values.data())) {
-        divisionByZero = true;
+      Op faulted = Op::Div;
+      if (!evaluator.run(values.data(), faulted)) {
+        (faulted == Op::Mod ? moduloByZero : divisionByZero) = true;
         break;
       }
       const Scalar &result = values[numValues - 1];
@@ -542,6 +576,8 @@ Status interpretRegion(KernelContext &ctx) {
   }
   if (divisionByZero)
     return ctx.error("integer division by zero");
+  if (moduloByZero)
+    return ctx.error("integer modulo by zero");
   return okStatus();
 }
 

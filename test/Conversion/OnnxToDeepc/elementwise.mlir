@@ -217,3 +217,20 @@ func.func @is_nan(%x: tensor<?x8xf32>) -> (!onnx.unknown, !onnx.unknown, !onnx.u
   %r = onnx.node "Sub" version 14 (%m, %s) : (tensor<1xsi64>, tensor<1xsi64>) -> !onnx.unknown
   return %0, %le, %ge, %r : !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown
 }
+
+// -----
+
+// Tests that Mod keeps its sign convention in deepc.mod's fmod flag and
+// broadcasts: fmod = 0 (floor-mod) for integers, fmod = 1 for floats.
+// CHECK-LABEL: func.func @mod
+// CHECK: deepc.mod %{{.*}}, %{{.*}} : tensor<2x3xi32>, tensor<3xi32>
+// CHECK: deepc.mod %{{.*}}, %{{.*}} fmod = true : tensor<2x3xi32>, tensor<3xi32>
+// CHECK: deepc.mod %{{.*}}, %{{.*}} fmod = true : tensor<?x4xf16>, tensor<f16>
+// CHECK-NOT: onnx.
+func.func @mod(%i: tensor<2x3xsi32>, %j: tensor<3xsi32>, %x: tensor<?x4xf16>, %y: tensor<f16>)
+    -> (tensor<2x3xsi32>, !onnx.unknown, !onnx.unknown) {
+  %0 = onnx.node "Mod" version 10 (%i, %j) : (tensor<2x3xsi32>, tensor<3xsi32>) -> tensor<2x3xsi32>
+  %1 = onnx.node "Mod" version 13 (%i, %j) {fmod = 1 : i64} : (tensor<2x3xsi32>, tensor<3xsi32>) -> !onnx.unknown
+  %2 = onnx.node "Mod" version 13 (%x, %y) {fmod = 1 : i64} : (tensor<?x4xf16>, tensor<f16>) -> !onnx.unknown
+  return %0, %1, %2 : tensor<2x3xsi32>, !onnx.unknown, !onnx.unknown
+}

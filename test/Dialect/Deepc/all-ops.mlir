@@ -62,6 +62,8 @@ func.func @every_op(%x: tensor<2x8x64xf32>, %i: tensor<2x8xi64>, %b: tensor<2x8x
   %20 = deepc.mul %x, %c : tensor<2x8x64xf32>, tensor<64xf32>
   // CHECK: deepc.div
   %21 = deepc.div %x, %c : tensor<2x8x64xf32>, tensor<64xf32>
+  // CHECK: deepc.mod
+  %mod = deepc.mod %x, %c fmod = true : tensor<2x8x64xf32>, tensor<64xf32>
   // CHECK: deepc.pow
   %22 = deepc.pow %x, %c : tensor<2x8x64xf32>, tensor<64xf32>
   // CHECK: deepc.max

@@ -96,6 +96,31 @@ func.func @no_fold_int_div_by_zero() -> tensor<2xi32> {
 
 // -----
 
+// Tests that mod folds constants with both sign conventions: floor-mod
+// takes the divisor's sign, fmod the dividend's, MIN mod -1 is 0, and an
+// integer modulo by zero is left for run time.
+// CHECK-LABEL: func.func @fold_mod
+// CHECK-DAG: deepc.constant dense<[2, -2, -1, 1, 0]> : tensor<5xi32>
+// CHECK-DAG: deepc.constant dense<[-1, 1, -1, 1, 0]> : tensor<5xi32>
+// CHECK-DAG: deepc.constant dense<[-1.500000e+00, 1.500000e+00]> : tensor<2xf32>
+// CHECK: %[[ZERO:.*]] = deepc.mod
+// CHECK: return {{.*}}, %[[ZERO]]
+func.func @fold_mod() -> (tensor<5xi32>, tensor<5xi32>, tensor<2xf32>, tensor<2xi32>) {
+  %a = deepc.constant dense<[-7, 7, -7, 7, -2147483648]> : tensor<5xi32>
+  %b = deepc.constant dense<[3, -3, -3, 3, -1]> : tensor<5xi32>
+  %0 = deepc.mod %a, %b : tensor<5xi32>, tensor<5xi32>
+  %1 = deepc.mod %a, %b fmod = true : tensor<5xi32>, tensor<5xi32>
+  %x = deepc.constant dense<[-5.5, 5.5]> : tensor<2xf32>
+  %y = deepc.constant dense<[2.0, -2.0]> : tensor<2xf32>
+  %2 = deepc.mod %x, %y fmod = true : tensor<2xf32>, tensor<2xf32>
+  %p = deepc.constant dense<[7, 8]> : tensor<2xi32>
+  %q = deepc.constant dense<[2, 0]> : tensor<2xi32>
+  %3 = deepc.mod %p, %q : tensor<2xi32>, tensor<2xi32>
+  return %0, %1, %2, %3 : tensor<5xi32>, tensor<5xi32>, tensor<2xf32>, tensor<2xi32>
+}
+
+// -----
+
 // Tests involutions and idempotent unary ops.
 // CHECK-LABEL: func.func @unary_folds
 // CHECK-SAME: (%[[X:.*]]: tensor<4xf32>, %[[B:.*]]: tensor<4xi1>)

@@ -18,6 +18,24 @@ func.func @add_mixed_element_types(%a: tensor<4xf32>, %b: tensor<4xf16>) {
 
 // -----
 
+// Tests that floor-mod (fmod = false, the default) is refused on floats.
+func.func @mod_float_needs_fmod(%a: tensor<4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'deepc.mod' op with 'f32' operands needs fmod = true (C fmod, the dividend's sign); fmod = false (the divisor's sign) is for integers only}}
+  %0 = deepc.mod %a, %b : tensor<4xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+// Tests that mod refuses bools.
+func.func @mod_bool(%a: tensor<4xi1>, %b: tensor<4xi1>) {
+  // expected-error @+1 {{'deepc.mod' op expects integer or float operands, got 'i1'}}
+  %0 = deepc.mod %a, %b fmod = true : tensor<4xi1>, tensor<4xi1>
+  return
+}
+
+// -----
+
 // Tests that a declared result type must agree with the inferred broadcast.
 func.func @add_wrong_result(%a: tensor<4x3xf32>, %b: tensor<3xf32>) {
   // expected-error @+2 {{'deepc.add' op inferred type(s) 'tensor<4x3xf32>' are incompatible with return type(s) of operation 'tensor<4x5xf32>'}}

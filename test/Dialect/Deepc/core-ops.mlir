@@ -102,6 +102,19 @@ func.func @binary(%a: tensor<?x1x64xf32>, %b: tensor<4x64xf32>, %s: tensor<f32>,
   return %0, %1, %7, %14 : tensor<?x4x64xf32>, tensor<4x64xf32>, tensor<?x4x64xi1>, tensor<3xi1>
 }
 
+// Tests that mod prints fmod only when it is set, and broadcasts.
+// CHECK-LABEL: func.func @mod
+func.func @mod(%i: tensor<2x3xi32>, %j: tensor<3xi32>, %x: tensor<?x4xf16>, %y: tensor<f16>)
+    -> (tensor<2x3xi32>, tensor<2x3xi32>, tensor<?x4xf16>) {
+  // CHECK: deepc.mod %{{.*}}, %{{.*}} : tensor<2x3xi32>, tensor<3xi32>
+  %0 = deepc.mod %i, %j : tensor<2x3xi32>, tensor<3xi32>
+  // CHECK: deepc.mod %{{.*}}, %{{.*}} fmod = true : tensor<2x3xi32>, tensor<3xi32>
+  %1 = deepc.mod %i, %j fmod = true : tensor<2x3xi32>, tensor<3xi32>
+  // CHECK: deepc.mod %{{.*}}, %{{.*}} fmod = true : tensor<?x4xf16>, tensor<f16>
+  %2 = deepc.mod %x, %y fmod = true : tensor<?x4xf16>, tensor<f16>
+  return %0, %1, %2 : tensor<2x3xi32>, tensor<2x3xi32>, tensor<?x4xf16>
+}
+
 // Tests that select broadcasts all three operands.
 // CHECK-LABEL: func.func @select
 func.func @select(%c: tensor<1x1x8x8xi1>, %a: tensor<2x4x8x8xf32>, %b: tensor<f32>) -> tensor<2x4x8x8xf32> {

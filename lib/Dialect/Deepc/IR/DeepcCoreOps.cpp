@@ -175,6 +175,7 @@ DEEPC_INFER_BROADCAST(AddOp, DEEPC_SAME_ELEMENT)
 DEEPC_INFER_BROADCAST(SubOp, DEEPC_SAME_ELEMENT)
 DEEPC_INFER_BROADCAST(MulOp, DEEPC_SAME_ELEMENT)
 DEEPC_INFER_BROADCAST(DivOp, DEEPC_SAME_ELEMENT)
+DEEPC_INFER_BROADCAST(ModOp, DEEPC_SAME_ELEMENT)
 DEEPC_INFER_BROADCAST(PowOp, DEEPC_SAME_ELEMENT)
 DEEPC_INFER_BROADCAST(MaxOp, DEEPC_SAME_ELEMENT)
 DEEPC_INFER_BROADCAST(MinOp, DEEPC_SAME_ELEMENT)
@@ -254,6 +255,42 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
         if (b.isZero() || (a.isMinSignedValue() && b.isAllOnes()))
           return std::nullopt;
         return a.sdiv(b);
+      });
+}
+
+LogicalResult ModOp::verify() {
+  Type elementType = getLhs().getType().getElementType();
+  if (elementType.isInteger(1))
+    return emitOpError("expects integer or float operands, got ")
+           << elementType;
+  // ONNX leaves floor-mod of floats undefined; exporters set fmod = 1.
+  if (isa<FloatType>(elementType) && !getFmod())
+    return emitOpError("with ")
+           << elementType
+           << " operands needs fmod = true (C fmod, the dividend's sign); "
+              "fmod = false (the divisor's sign) is for integers only";
+  return success();
+}
+
+// mod(c1, c2) -> c1 mod c2 (floats, and integers with c2 != 0)
+OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
+  bool fmod = getFmod();
+  return foldBinaryConstants(
+      adaptor.getLhs(), adaptor.getRhs(), getType(),
+      [](APFloat a, const APFloat &b) -> std::optional<APFloat> {
+        // APFloat::mod is C's fmod: the dividend's sign.
+        a.mod(b);
+        return a;
+      },
+      [fmod](const APInt &a, const APInt &b) -> std::optional<APInt> {
+        if (b.isZero())
+          return std::nullopt;
+        // srem truncates (the dividend's sign) and gives MIN srem -1 = 0.
+        APInt r = a.srem(b);
+        // Floor-mod moves a remainder of the other sign over by b.
+        if (!fmod && !r.isZero() && r.isNegative() != b.isNegative())
+          r += b;
+        return r;
       });
 }
 

@@ -134,6 +134,33 @@ def Deepc_MulOp : Deepc_ArithBinaryOp<"mul", "x * y", [Commutative]> {
 def Deepc_DivOp : Deepc_ArithBinaryOp<"div", "x / y"> {
   let hasFolder = 1;
 }
+def Deepc_ModOp : Deepc_ArithBinaryOp<"mod", "x mod y"> {
+  let description = [{
+    The remainder of `x / y` for every element of the broadcast of the two
+    operands, with ONNX Mod's two conventions:
+
+    - `fmod = false` (integers only): the remainder of floor division, with
+      the divisor's sign, as Python's `%`: `-7 mod 3 = 2`, `7 mod -3 = -2`;
+    - `fmod = true`: the remainder of truncated division, with the
+      dividend's sign, as C's `fmod` and `%`: `-7 mod 3 = -1`. Floats
+      require it.
+
+    An integer remainder by zero is an error at run time, as in onnxruntime;
+    `MIN mod -1` is 0.
+
+    ```mlir
+    %0 = deepc.mod %a, %b : tensor<4xi32>, tensor<4xi32>
+    %1 = deepc.mod %x, %y fmod = true : tensor<4xf32>, tensor<1xf32>
+    ```
+  }];
+  let arguments = (ins Deepc_Tensor:$lhs, Deepc_Tensor:$rhs,
+      DefaultValuedAttr<BoolAttr, "false">:$fmod);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`fmod` `=` $fmod^)? attr-dict `:` type($lhs) `,` type($rhs)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
 def Deepc_PowOp : Deepc_BinaryOp<"pow", Deepc_FloatTensor, Deepc_FloatTensor,
     "x ^ y"> {
   let hasFolder = 1;
