@@ -232,7 +232,11 @@ Status Session::runRegion(size_t s, KernelContext &ctx) {
   args.rank = out.shape.rank;
   args.dims = out.shape.dims;
   args.num_threads = numThreads_;
-  if (int rc = fn(&args); rc != 0)
+  int rc = fn(&args);
+  if (rc == DEEPC_REGION_FAULT)
+    return invalidArgument(stepName(ctx.step()) +
+                           ": integer division or modulo by zero");
+  if (rc != 0)
     return internalError("compiled region '" + ctx.step().symbol + "' of " +
                          stepName(ctx.step()) + " failed with code " +
                          std::to_string(rc));

@@ -5,7 +5,9 @@
  *
  *   int <symbol>(const deepc_region_args *args);
  *
- * returning 0 on success. The runtime computes the output shape (the
+ * returning 0 on success, DEEPC_REGION_BAD_CALL when the arguments do not
+ * fit the region, DEEPC_REGION_FAULT when an element faulted (an integer
+ * division or modulo by zero). The runtime computes the output shape (the
  * broadcast of the inputs) and, per input, the element strides that read it
  * as if broadcast to that shape; the function only loops. Kept in C so that
  * every target's generated code (C++ for CPU, CUDA later) can include it.
@@ -31,6 +33,9 @@ typedef struct deepc_region_args {
   const int64_t *dims;
   int32_t num_threads; /* 0: OpenMP's default */
 } deepc_region_args;
+
+#define DEEPC_REGION_BAD_CALL 1
+#define DEEPC_REGION_FAULT 2
 
 typedef int (*deepc_region_fn)(const deepc_region_args *args);
 
