@@ -6,6 +6,8 @@ Run by hand (not in CI), from anywhere:
     python3 test/models/make_corpus.py --make-venv /tmp/deepc-models-venv   # once: pinned venv
     /tmp/deepc-models-venv/bin/python test/models/make_corpus.py          # all models
     /tmp/deepc-models-venv/bin/python test/models/make_corpus.py llama bert  # some models
+    /tmp/deepc-models-venv/bin/python test/models/make_corpus.py --bench-configs /tmp/deepc-bench
+        # larger random-weight benchmark models, not the corpus (bench/README.md)
 
 Each model goes into test/models/<name>/ in the ONNX backend-test layout:
 model.onnx (plus model.onnx.data for the external-data one) and two data sets
@@ -115,6 +117,28 @@ def check_close(name, what, ref, got, atol, rtol):
     return err
 
 
+def save_float_weights_external(model, model_path):
+    """Save model with every float initializer (weights, norms, inv_freq: any
+    size) in <model_path>.data; integer shape constants (axes, shapes) stay
+    inline, because ONNX Runtime cannot load a model whose shape-inference
+    inputs are external ("Cannot parse data from external tensors").
+    Moves the initializers of model itself: pass a copy to keep them."""
+    import onnx
+    from onnx import numpy_helper
+    from onnx.external_data_helper import set_external_data
+
+    data_name = Path(model_path).name + ".data"
+    for t in model.graph.initializer:
+        if t.data_type in (onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16,
+                           onnx.TensorProto.BFLOAT16):
+            if not t.HasField("raw_data"):
+                t.raw_data = numpy_helper.to_array(t).tobytes()
+                del t.float_data[:]
+            set_external_data(t, data_name)
+    onnx.save_model(model, str(model_path))
+    assert (Path(model_path).parent / data_name).is_file()
+
+
 def write_case(name, model, datasets, atol=1e-4, rtol=1e-4, external_data=False,
                reference_is_ort=False):
     """Save model + data sets after checking every data set with ONNX Runtime.
@@ -134,22 +158,7 @@ def write_case(name, model, datasets, atol=1e-4, rtol=1e-4, external_data=False,
     model_path = out_dir / "model.onnx"
     onnx.checker.check_model(model)
     if external_data:
-        # Every float initializer (weights, norms, inv_freq: any size) goes to
-        # model.onnx.data; integer shape constants (axes, shapes) stay inline,
-        # because ONNX Runtime cannot load a model whose shape-inference inputs
-        # are external ("Cannot parse data from external tensors").
-        from onnx.external_data_helper import set_external_data
-
-        model = copy.deepcopy(model)
-        for t in model.graph.initializer:
-            if t.data_type in (onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16,
-                               onnx.TensorProto.BFLOAT16):
-                if not t.HasField("raw_data"):
-                    t.raw_data = numpy_helper.to_array(t).tobytes()
-                    del t.float_data[:]
-                set_external_data(t, "model.onnx.data")
-        onnx.save_model(model, str(model_path))
-        assert (out_dir / "model.onnx.data").is_file()
+        save_float_weights_external(copy.deepcopy(model), model_path)
     else:
         onnx.save_model(model, str(model_path))
     # (onnx's shape inference cannot read external tensors: no full check there)
@@ -816,6 +825,64 @@ def build_llama_external():
 
 
 # --------------------------------------------------------------------------
+# Larger benchmark configurations (--bench-configs OUT_DIR; not committed)
+
+# Mixtral-style MoE: hidden 1024, 4 layers, 8 experts of 2816, top-2 (~1.1 GB
+# of f32 weights); a dense Llama with the same hidden size and layers and an
+# MLP of 2 x 2816, so it does the same FLOPs per token as the MoE's two experts.
+BENCH_COMMON = dict(vocab_size=1024, hidden_size=1024, num_hidden_layers=4,
+                    num_attention_heads=16, num_key_value_heads=8,
+                    max_position_embeddings=1024, initializer_range=0.02,
+                    tie_word_embeddings=False)
+BENCH_EXPERT_INTER = 2816
+BENCH_CHECK_SHAPE = (1, 8)
+
+
+def export_bench(out_dir, name, model, seed):
+    """Export like export_hf (same wrapper, exporter and dynamic batch/seq),
+    check one small data set against PyTorch with ONNX Runtime, and save to
+    out_dir/name/model.onnx with the float weights in model.onnx.data."""
+    import numpy as np
+    import torch
+
+    w = logits_only(model.eval(), with_mask=False)
+    b, s = EXPORT_SHAPE
+    vocab = BENCH_COMMON["vocab_size"]
+    onnx_model = torch_export(w, [torch.randint(0, vocab, (b, s))], ["input_ids"], ["logits"],
+                              [{0: "batch", 1: "seq"}])
+    d = Path(out_dir) / name
+    if d.exists():
+        shutil.rmtree(d)
+    d.mkdir(parents=True)
+    save_float_weights_external(onnx_model, d / "model.onnx")
+    del onnx_model
+    ids = np.random.default_rng(seed).integers(0, vocab, size=BENCH_CHECK_SHAPE, dtype=np.int64)
+    with torch.no_grad():
+        ref = w(torch.from_numpy(ids)).numpy()
+    got = ort_session(d / "model.onnx").run(["logits"], {"input_ids": ids})[0]
+    err = check_close(name, "check set", ref, got, 1e-3, 1e-4)
+    size = sum(f.stat().st_size for f in d.iterdir())
+    print(f"[{name}] wrote {size / 2**20:.0f} MiB to {d} (max_abs_err={err:.2g})", flush=True)
+
+
+def build_bench_configs(out_dir):
+    from transformers import LlamaConfig, LlamaForCausalLM, MixtralConfig, MixtralForCausalLM
+
+    register_per_expert()
+    cfg = MixtralConfig(**BENCH_COMMON, intermediate_size=BENCH_EXPERT_INTER,
+                        num_local_experts=8, num_experts_per_tok=2)
+    for impl in ("batched_mm", "per_expert"):
+        seeded(105)
+        m = MixtralForCausalLM(cfg)
+        m.set_experts_implementation(impl)
+        export_bench(out_dir, f"bench_mixtral_{impl}", m, seed=105)
+        del m
+    seeded(101)
+    cfg = LlamaConfig(**BENCH_COMMON, intermediate_size=2 * BENCH_EXPERT_INTER)
+    export_bench(out_dir, "bench_llama_dense", LlamaForCausalLM(cfg), seed=101)
+
+
+# --------------------------------------------------------------------------
 # OPS.md
 
 
@@ -882,6 +949,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("only", nargs="*", help=f"builders to run (default all): {', '.join(BUILDERS)}")
     ap.add_argument("--make-venv", metavar="DIR", help="create a venv with the pinned packages and exit")
+    ap.add_argument("--bench-configs", metavar="OUT_DIR",
+                    help="instead of the corpus, write the larger random-weight benchmark models "
+                         "(MoE and dense, ~1-1.5 GB each) to OUT_DIR/<name>/ (see bench/README.md)")
     args = ap.parse_args()
     if args.make_venv:
         make_venv(args.make_venv)
@@ -897,6 +967,9 @@ def main():
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     transformers.logging.set_verbosity_error()
+    if args.bench_configs:
+        build_bench_configs(args.bench_configs)
+        return
     names = args.only or list(BUILDERS)
     for n in names:
         if n not in BUILDERS:
