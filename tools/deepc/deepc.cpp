@@ -17,6 +17,7 @@
 
 #include "deepc/Dialect/Deepc/IR/Deepc.h"
 #include "deepc/Codegen/ArtifactWriter.h"
+#include "deepc/Codegen/ConstantFolding.h"
 #include "deepc/Codegen/CpuEmitter.h"
 #include "deepc/Codegen/Fusion.h"
 #include "deepc/Codegen/MemoryPlan.h"
@@ -115,6 +116,15 @@ cl::opt<std::string>
                      "architecture)"),
             cl::value_desc("native|generic"), cl::init("native"),
             cl::cat(deepcCategory));
+
+cl::opt<bool> noFoldConstants(
+    "no-fold-constants",
+    cl::desc("Run steps whose operands are all constants at run time instead "
+             "of once at compile time (for debugging and tests)"),
+    cl::cat(deepcCategory));
+
+/// The largest result folding turns into a constant (weights.bin bytes).
+constexpr uint64_t kMaxFoldedBytes = uint64_t(1) << 30;
 
 cl::opt<bool> noFuse("no-fuse",
                      cl::desc("Give every elementwise op a region of its own "
@@ -353,6 +363,13 @@ int planModel(ModuleOp module, mlir::deepc::ModelPlan &model,
   model = std::move(*built);
   mlir::deepc::fuseElementwise(model, /*fuse=*/!noFuse);
   pipeline += noFuse ? ",plan" : ",plan,fuse-elementwise";
+  if (!noFoldConstants) {
+    unsigned folded = mlir::deepc::foldConstantSteps(model, kMaxFoldedBytes);
+    pipeline += ",fold-constant-steps";
+    if (verbose)
+      llvm::errs() << "deepc: folded " << folded
+                   << " step(s) on constants at compile time\n";
+  }
 
   std::map<std::string, int64_t> bounds;
   if (llvm::Error error = mlir::deepc::parseDimBounds(maxDims, bounds))

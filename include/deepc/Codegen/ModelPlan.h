@@ -45,6 +45,12 @@ struct ModelPlan {
   }
 };
 
+/// Drops the values nothing refers to any more (constants folded into
+/// region bodies or into other constants, the temporaries inside regions)
+/// and renumbers the rest. Inputs stay, read or not: the caller binds them
+/// all.
+void dropUnusedValues(ModelPlan &model);
+
 } // namespace mlir::deepc
 
 #endif // DEEPC_CODEGEN_MODELPLAN_H
