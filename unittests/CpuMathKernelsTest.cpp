@@ -176,6 +176,28 @@ TEST(CpuMathMatmul, SharedWeightF16AndLinear) {
   }
 }
 
+TEST(CpuMathMatmul, SingleRowTakesTheVectorPath) {
+  // [1, K] x [K, N] and x [N, K]^T: one row, as in a decode step.
+  int64_t K = 7, N = 9;
+  HostTensor lhs = randomTensor({1, K}, 5);
+  for (bool transposeRhs : {false, true}) {
+    HostTensor rhs = randomTensor(transposeRhs ? Shape{N, K} : Shape{K, N}, 6);
+    std::vector<HostTensor> in = {lhs, rhs}, out = {make(DType::F32, {})};
+    ASSERT_TRUE(runOp("deepc.matmul",
+                      attrs({{"transpose_rhs", transposeRhs}}), in, out)
+                    .ok());
+    EXPECT_EQ(out[0].shape, (Shape{1, N}));
+    std::vector<double> want;
+    for (int64_t n = 0; n < N; ++n) {
+      double s = 0;
+      for (int64_t k = 0; k < K; ++k)
+        s += double(lhs.f(k)) * rhs.f(transposeRhs ? n * K + k : k * N + n);
+      want.push_back(s);
+    }
+    expectNear(out[0], want);
+  }
+}
+
 TEST(CpuMathMatmul, IntegerWrapsToResultType) {
   HostTensor lhs = fromInts(DType::I8, {1, 2}, {100, 100});
   HostTensor rhs = fromInts(DType::I8, {2, 1}, {2, 1});

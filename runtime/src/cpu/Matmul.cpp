@@ -96,6 +96,17 @@ void sgemm(const MatmulShape &p, int64_t m, const float *a, const float *b,
     std::memset(c, 0, size_t(m * p.n) * 4);
     return;
   }
+  if (m == 1) {
+    // One row (a decode step): GEMV streams the weight once, where GEMM
+    // would first pack it. The row is contiguous, transposed or not.
+    if (p.transRhs) // b is [n, k]
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, int(p.n), int(p.k), 1.0f, b,
+                  int(p.k), a, 1, 0.0f, c, 1);
+    else // b is [k, n]
+      cblas_sgemv(CblasRowMajor, CblasTrans, int(p.k), int(p.n), 1.0f, b,
+                  int(p.n), a, 1, 0.0f, c, 1);
+    return;
+  }
   cblas_sgemm(CblasRowMajor, p.transLhs ? CblasTrans : CblasNoTrans,
               p.transRhs ? CblasTrans : CblasNoTrans, int(m), int(p.n),
               int(p.k), 1.0f, a, int(p.transLhs ? m : p.k), b,
