@@ -183,12 +183,23 @@ def run_case(args):
                 shutil.rmtree(os.path.join(work, d), ignore_errors=True)
 
 
+# Abbreviations ONNX's case names use for their operator.
+CASE_ALIASES = {"mvn": "MeanVarianceNormalization",
+                "nllloss": "NegativeLogLikelihoodLoss",
+                "sce": "SoftmaxCrossEntropyLoss"}
+
+
 def op_of(name, ops, schema_names):
     """The operator a case tests, for the coverage table."""
     base = re.sub(r"^test_", "", name)
+    for alias, op in CASE_ALIASES.items():
+        if base == alias or base.startswith(alias + "_"):
+            return op
     best = None
     for op in schema_names:
-        for spelling in (op.lower(), re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()):
+        words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", op)
+        for spelling in (op.lower(), re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower(),
+                         words.lower()):
             if base == spelling or base.startswith(spelling + "_"):
                 if best is None or len(spelling) > len(best[1]):
                     best = (op, spelling)
