@@ -20,13 +20,13 @@ start=$SECONDS
 # schema is used, libonnx is never linked), and clang-14 with its sanitizer
 # and libFuzzer runtimes (libclang-rt-14-dev) for scripts/fuzz.sh, and the
 # OpenMP build of OpenBLAS for the CPU runtime's GEMMs (it shares the
-# kernels' OpenMP threads). Keep in sync with DESIGN.md's dependency table.
+# kernels' OpenMP threads), and LLVM's OpenMP for the clang fuzz build. Keep in sync with DESIGN.md's dependency table.
 apt_packages=(
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
   cmake ninja-build ccache g++ libgtest-dev
   libprotobuf-dev protobuf-compiler libonnx-dev
   clang-14 libclang-rt-14-dev
-  libopenblas-openmp-dev
+  libopenblas-openmp-dev libomp-14-dev
 )
 
 #===--- Python: which interpreter makes the venv ---------------------===//
