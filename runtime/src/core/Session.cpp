@@ -9,6 +9,9 @@
 
 #include "deepc/rt/Session.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <sys/mman.h>
@@ -40,6 +43,11 @@ Status Session::create(std::shared_ptr<const Model> model,
                        std::unique_ptr<Session> &out) {
   std::unique_ptr<Session> session(new Session(std::move(model)));
   const Plan &plan = session->model_->plan();
+  if (const char *profile = std::getenv("DEEPC_PROFILE");
+      profile && *profile && std::string(profile) != "0") {
+    session->profile_ = true;
+    session->stepSeconds_.assign(plan.steps.size(), 0.0);
+  }
   // MAP_NORESERVE: the plan is sized for the largest allowed dims; pages
   // that a smaller run never touches cost address space only.
   size_t bytes = plan.arenaBytes ? size_t(plan.arenaBytes) : 1;
@@ -60,6 +68,8 @@ Status Session::create(std::shared_ptr<const Model> model,
 }
 
 Session::~Session() {
+  if (profile_ && runs_)
+    printProfile();
   if (arena_)
     ::munmap(arena_, arenaMapped_);
   for (DynamicBuffer &b : dynamic_)
@@ -162,10 +172,51 @@ Status Session::run() {
     values_[plan.inputs[i].value] = t;
   }
 
-  for (size_t s = 0; s < plan.steps.size(); ++s)
-    DEEPC_RETURN_IF_ERROR(runStep(s));
+  if (!profile_) {
+    for (size_t s = 0; s < plan.steps.size(); ++s)
+      DEEPC_RETURN_IF_ERROR(runStep(s));
+  } else {
+    for (size_t s = 0; s < plan.steps.size(); ++s) {
+      auto start = std::chrono::steady_clock::now();
+      DEEPC_RETURN_IF_ERROR(runStep(s));
+      stepSeconds_[s] += std::chrono::duration<double>(
+                             std::chrono::steady_clock::now() - start)
+                             .count();
+    }
+    ++runs_;
+  }
   hasRun_ = true;
   return okStatus();
+}
+
+/// Time per run by op (regions by their compiled function), largest first.
+void Session::printProfile() const {
+  const Plan &plan = model_->plan();
+  std::map<std::string, std::pair<double, int>> byOp;
+  double total = 0;
+  for (size_t s = 0; s < plan.steps.size(); ++s) {
+    const PlanStep &step = plan.steps[s];
+    std::string key = step.op == "region" && !step.symbol.empty()
+                          ? "region " + step.symbol
+                          : step.op;
+    byOp[key].first += stepSeconds_[s];
+    byOp[key].second += 1;
+    total += stepSeconds_[s];
+  }
+  std::vector<std::pair<std::string, std::pair<double, int>>> rows(byOp.begin(),
+                                                                   byOp.end());
+  std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
+    return a.second.first > b.second.first;
+  });
+  std::fprintf(stderr,
+               "deepc profile: %lld run(s), %.3f ms a run in %zu steps\n"
+               "  %10s %6s %6s  %s\n",
+               (long long)runs_, 1e3 * total / double(runs_), plan.steps.size(),
+               "ms/run", "%", "steps", "op");
+  for (const auto &[op, entry] : rows)
+    std::fprintf(
+        stderr, "  %10.3f %5.1f%% %6d  %s\n", 1e3 * entry.first / double(runs_),
+        total > 0 ? 100 * entry.first / total : 0.0, entry.second, op.c_str());
 }
 
 Status Session::placeOutput(size_t s, int id, TensorRef &out) {

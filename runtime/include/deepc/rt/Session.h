@@ -108,6 +108,12 @@ private:
   std::vector<TensorRef> values_; ///< per value id, during a run
   bool hasRun_ = false;
   int numThreads_ = 0;
+  /// With DEEPC_PROFILE set: seconds spent in each step over `runs_` runs,
+  /// printed to stderr by the destructor.
+  bool profile_ = false;
+  std::vector<double> stepSeconds_;
+  int64_t runs_ = 0;
+  void printProfile() const;
 };
 
 } // namespace deepc::rt
