@@ -162,6 +162,18 @@ public:
 
 private:
   llvm::Expected<std::string> expression(const rt::RegionInstr &instr);
+  /// The value of argument `i` of `instr` when a body constant defines it.
+  std::optional<double> constantArg(const rt::RegionInstr &instr,
+                                    size_t i) const {
+    int a = instr.args[i] - int(step.inputs.size());
+    if (a < 0 || size_t(a) >= step.body.size() ||
+        step.body[a].op != "deepc.constant")
+      return std::nullopt;
+    const rt::json::Value *value = step.body[a].attrs.get("value");
+    if (!value || !value->isNumber())
+      return std::nullopt;
+    return value->asDouble();
+  }
   llvm::Error fail(const rt::RegionInstr &instr, const llvm::Twine &why) {
     return llvm::createStringError("cannot generate code for " + instr.op +
                                    " in the region of step '" + step.loc +
@@ -249,8 +261,12 @@ RegionEmitter::expression(const rt::RegionInstr &instr) {
     return isFloat ? "std::fabs(" + arg(0) + ")"
                    : T + "(" + arg(0) + " < 0 ? " + U + "(0) - " + U + "(" +
                          arg(0) + ") : " + U + "(" + arg(0) + "))";
-  for (const char *fn :
-       {"exp", "log", "sqrt", "tanh", "erf", "sin", "cos", "floor", "ceil"})
+  // vexp and vtanh (the prelude) vectorize; libm's calls do not.
+  if (name == "exp")
+    return floatOnly("vexp(" + arg(0) + ")");
+  if (name == "tanh")
+    return floatOnly("vtanh(" + arg(0) + ")");
+  for (const char *fn : {"log", "sqrt", "erf", "sin", "cos", "floor", "ceil"})
     if (name == fn)
       return floatOnly("std::" + name.str() + "(" + arg(0) + ")");
   if (name == "rsqrt")
@@ -258,9 +274,9 @@ RegionEmitter::expression(const rt::RegionInstr &instr) {
   if (name == "reciprocal")
     return floatOnly("1.0f / " + arg(0));
   if (name == "sigmoid")
-    return floatOnly("1.0f / (1.0f + std::exp(-" + arg(0) + "))");
+    return floatOnly("1.0f / (1.0f + vexp(-" + arg(0) + "))");
   if (name == "silu")
-    return floatOnly(arg(0) + " / (1.0f + std::exp(-" + arg(0) + "))");
+    return floatOnly(arg(0) + " / (1.0f + vexp(-" + arg(0) + "))");
   if (name == "relu")
     return arg(0) + " < 0 ? " + T + "(0) : " + arg(0);
   if (name == "not")
@@ -270,7 +286,7 @@ RegionEmitter::expression(const rt::RegionInstr &instr) {
     if (approximation && approximation->isString() &&
         approximation->asString() == "tanh")
       return floatOnly("0.5f * " + arg(0) +
-                       " * (1.0f + std::tanh(0.7978845608028654f * (" + arg(0) +
+                       " * (1.0f + vtanh(0.7978845608028654f * (" + arg(0) +
                        " + 0.044715f * " + arg(0) + " * " + arg(0) + " * " +
                        arg(0) + ")))");
     return floatOnly("0.5f * " + arg(0) + " * (1.0f + std::erf(" + arg(0) +
@@ -305,8 +321,19 @@ RegionEmitter::expression(const rt::RegionInstr &instr) {
     return std::string(fmod ? "ifmod" : "imod") + "<" + T + ">(" + arg(0) +
            ", " + arg(1) + ", fault)";
   }
-  if (name == "pow")
+  if (name == "pow") {
+    // The exponents exporters write (x^2 in norms, x^3 in gelu's tanh form)
+    // as products: no libm call, so the loop vectorizes.
+    if (std::optional<double> e = constantArg(instr, 1)) {
+      if (*e == 1.0)
+        return floatOnly(arg(0));
+      if (*e == 2.0)
+        return floatOnly(arg(0) + " * " + arg(0));
+      if (*e == 3.0)
+        return floatOnly(arg(0) + " * " + arg(0) + " * " + arg(0));
+    }
     return floatOnly("std::pow(" + arg(0) + ", " + arg(1) + ")");
+  }
   if (name == "max")
     return isFloat ? "fmaxNaN(" + arg(0) + ", " + arg(1) + ")"
                    : arg(0) + " > " + arg(1) + " ? " + arg(0) + " : " + arg(1);
