@@ -65,7 +65,7 @@
 
 // llama
 // LLAMA-LABEL: func.func @main(%arg0: tensor<?x?xi64> {{.*}}) -> (tensor<?x?x256xf32> {{.*}})
-// LLAMA-DAG: deepc.reciprocal %
+// LLAMA-DAG: deepc.rms_norm %
 // LLAMA-DAG: deepc.cos %
 // LLAMA-DAG: deepc.sin %
 // LLAMA-DAG: deepc.softmax %

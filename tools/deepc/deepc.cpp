@@ -25,6 +25,7 @@
 #include "deepc/Conversion/Passes.h"
 #include "deepc/Dialect/Onnx/IR/Onnx.h"
 #include "deepc/Import/OnnxImporter.h"
+#include "deepc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
@@ -349,7 +350,10 @@ LogicalResult legalize(ModuleOp module, MLIRContext &context,
   pm.addPass(mlir::deepc::createConvertOnnxToDeepcPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pipeline += ",convert-onnx-to-deepc,canonicalize,cse";
+  pm.addPass(mlir::deepc::createDeepcRaiseRmsNormPass());
+  pm.addPass(createCanonicalizerPass());
+  pipeline += ",convert-onnx-to-deepc,canonicalize,cse,deepc-raise-rms-norm,"
+              "canonicalize";
   return pm.run(module);
 }
 

@@ -34,4 +34,44 @@ def DeepcFuseExpertGateUpPass : Pass<"deepc-fuse-expert-gate-up"> {
   let dependentDialects = ["::mlir::deepc::DeepcDialect"];
 }
 
+def DeepcRaiseRmsNormPass : Pass<"deepc-raise-rms-norm"> {
+  let summary = "rebuild deepc.rms_norm from the primitive ops exporters emit";
+  let description = [{
+    Exporters flatten RMSNorm into elementwise ops and a mean:
+    `x · 1/sqrt(mean(x², axis = -1) + ε) · w`. This pass recognizes that
+    chain and replaces it with one `deepc.rms_norm`, whose kernel reads each
+    row once instead of materializing `x²` and the inverse RMS.
+
+    Recognized forms, in f32, f16 or bf16 (all ops of the chain share the
+    element type, so around casts only the f32 part is raised):
+    - `x²` as `pow(x, 2)` or `mul(x, x)`;
+    - `reduce_mean` over the last axis only, with `keep_dims`;
+    - `ε` a scalar splat constant added on either side, or no `ε` at all;
+    - the inverse RMS as `reciprocal(sqrt(·))` or `rsqrt(·)` multiplied on
+      either side, or `div(x, sqrt(·))`;
+    - an optional weight `w` of shape `[D]` (`D` the static last dimension
+      of `x`) multiplied on either side of the normalized value, when that
+      value has no other use.
+
+    Anything else, such as a mean over another axis or another value than
+    the one normalized, or a weight of another shape, is left unchanged.
+
+    Before:
+    ```mlir
+    %sq = deepc.pow %x, %two : tensor<?x64xf32>, tensor<f32>
+    %ms = deepc.reduce_mean %sq axes = [-1] keep_dims : tensor<?x64xf32>
+    %s = deepc.add %ms, %eps : tensor<?x1xf32>, tensor<f32>
+    %r = deepc.sqrt %s : tensor<?x1xf32>
+    %inv = deepc.reciprocal %r : tensor<?x1xf32>
+    %n = deepc.mul %x, %inv : tensor<?x64xf32>, tensor<?x1xf32>
+    %y = deepc.mul %n, %w : tensor<?x64xf32>, tensor<64xf32>
+    ```
+    After:
+    ```mlir
+    %y = deepc.rms_norm %x, %w epsilon = 1.0e-06 : tensor<?x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::deepc::DeepcDialect"];
+}
+
 #endif // DEEPC_TRANSFORMS_PASSES_TD
