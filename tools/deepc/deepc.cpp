@@ -6,7 +6,9 @@
 // compiles the regions' code and writes the model.deepc artifact. --emit
 // stops earlier: after import (onnx), legalization (deepc) or planning
 // (plan, printing plan.json). A `.mlir` input is parsed instead of
-// imported, and legalized first when it still holds onnx ops.
+// imported, and legalized first when it still holds onnx ops. --pipeline
+// replaces the MLIR passes run after import, --report says what the raising
+// passes raised and what they left (docs/passes.md).
 //
 // Every error is one message on stderr and a non-zero exit. Output files
 // are written to a temporary file (or directory) next to the output and
@@ -37,7 +39,9 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -59,7 +63,7 @@ namespace {
 
 cl::OptionCategory deepcCategory("deepc options");
 
-cl::opt<std::string> inputFilename(cl::Positional, cl::Required,
+cl::opt<std::string> inputFilename(cl::Positional, cl::Optional,
                                    cl::desc("<model.onnx | module.mlir>"),
                                    cl::cat(deepcCategory));
 
@@ -152,6 +156,47 @@ cl::opt<uint64_t> inlineWeightsUpTo(
     cl::value_desc("bytes"),
     cl::init(mlir::deepc::OnnxImportOptions().inlineElementsLimit),
     cl::cat(deepcCategory));
+
+/// The passes run after import, in the syntax of --pipeline and of
+/// deepc-opt's --pass-pipeline: legalize, let the folders clean up what
+/// legalization leaves (constant shape arithmetic, identity reshapes,
+/// duplicate shape_of), raise RMSNorm and clean up again.
+constexpr const char *kDefaultPipeline =
+    "builtin.module(deepc-legalize-onnx,canonicalize,cse,"
+    "deepc-raise-rms-norm,canonicalize)";
+
+cl::opt<std::string> passPipeline(
+    "pipeline",
+    cl::desc("Run this pass pipeline after import instead of the default "
+             "(see --print-pipeline), e.g. "
+             "'builtin.module(deepc-legalize-onnx,cse)'; the same text "
+             "deepc-opt --pass-pipeline takes"),
+    cl::value_desc("pipeline"), cl::init(""), cl::cat(deepcCategory));
+
+cl::opt<bool>
+    printPipeline("print-pipeline",
+                  cl::desc("Print the default pass pipeline and exit"),
+                  cl::cat(deepcCategory));
+
+cl::opt<bool> printIRBefore("print-ir-before-all",
+                            cl::desc("Print the module on stderr before each "
+                                     "pass of the pipeline"),
+                            cl::cat(deepcCategory));
+
+cl::opt<bool> printIRAfter("print-ir-after-all",
+                           cl::desc("Print the module on stderr after each "
+                                    "pass of the pipeline that changed it"),
+                           cl::cat(deepcCategory));
+
+cl::opt<bool> timePasses("pass-timing",
+                         cl::desc("Print the time each pass of the pipeline "
+                                  "took on stderr"),
+                         cl::cat(deepcCategory));
+
+cl::opt<bool> report("report",
+                     cl::desc("Print on stderr what each raising pass raised "
+                              "and what it left alone, and why"),
+                     cl::cat(deepcCategory));
 
 /// Prints one diagnostic as `FILE: error: message`, FILE being the model or
 /// external-data file the location points into.
@@ -332,28 +377,134 @@ FailureOr<OwningOpRef<ModuleOp>> loadModule(MLIRContext &context) {
   return module;
 }
 
-/// Legalizes to the deepc dialect, then lets the folders clean up what
-/// legalization leaves (constant shape arithmetic, identity reshapes,
-/// duplicate shape_of). A `.mlir` input already in the deepc dialect is
-/// kept exactly as written.
-LogicalResult legalize(ModuleOp module, MLIRContext &context,
-                       std::string &pipeline) {
+/// What --report collects: the remarks each pass emitted, by pass.
+struct PassReport {
+  /// The pass running now (passes on the module run one at a time).
+  std::string currentPass;
+  std::map<std::string, std::vector<std::string>> raised, notRaised;
+};
+
+/// Tells the report which pass emits the remarks that follow.
+struct ReportInstrumentation : PassInstrumentation {
+  explicit ReportInstrumentation(PassReport &report) : report(report) {}
+  void runBeforePass(Pass *pass, Operation *) override {
+    report.currentPass = pass->getArgument().str();
+  }
+  void runAfterPass(Pass *, Operation *) override { report.currentPass = ""; }
+  void runAfterPassFailed(Pass *, Operation *) override {
+    report.currentPass = "";
+  }
+  PassReport &report;
+};
+
+/// The ONNX node names a location carries (NameLoc), else the location.
+std::string describeLocation(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return "'" + name.getName().str() + "'";
+  if (auto fileLoc = dyn_cast<FileLineColLoc>(loc))
+    return (fileLoc.getFilename().strref() + ":" + Twine(fileLoc.getLine()) +
+            ":" + Twine(fileLoc.getColumn()))
+        .str();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  loc.print(os);
+  return text;
+}
+
+/// Files a remark of a raising pass under raised or not raised. Remarks
+/// the passes emit with report on read "raised to ..." or "... not ...".
+void addRemark(PassReport &report, Diagnostic &diag) {
+  std::string where = describeLocation(diag.getLocation());
+  std::string message = diag.str();
+  std::string pass = report.currentPass.empty() ? "deepc" : report.currentPass;
+  if (StringRef(message).starts_with("raised"))
+    report.raised[pass].push_back(where);
+  else
+    report.notRaised[pass].push_back(where + ": " + message);
+}
+
+void printReport(const PassReport &report) {
+  llvm::raw_ostream &os = llvm::errs();
+  for (const auto &[pass, where] : report.raised)
+    os << "deepc: report: " << pass << ": raised " << where.size() << ": "
+       << llvm::join(where, ", ") << "\n";
+  for (const auto &[pass, misses] : report.notRaised) {
+    os << "deepc: report: " << pass << ": left " << misses.size() << ":\n";
+    for (const std::string &miss : misses)
+      os << "  " << miss << "\n";
+  }
+  if (report.raised.empty() && report.notRaised.empty())
+    os << "deepc: report: no raising pass raised or considered anything\n";
+}
+
+/// Runs the pass pipeline (--pipeline, else kDefaultPipeline) on the
+/// imported module and appends it to `pipeline`. The default runs only
+/// when the module holds onnx ops, so a `.mlir` input already in the deepc
+/// dialect is kept exactly as written; a pipeline given runs always.
+LogicalResult runPassPipeline(ModuleOp module, MLIRContext &context,
+                              std::string &pipeline, PassReport &passReport) {
   bool hasOnnxOps = false;
   module.walk([&](Operation *op) {
     if (op->getName().getDialectNamespace() ==
         onnx::OnnxDialect::getDialectNamespace())
       hasOnnxOps = true;
   });
-  if (!hasOnnxOps)
+  if (!hasOnnxOps && passPipeline.empty())
     return success();
+
+  StringRef text = passPipeline.empty() ? StringRef(kDefaultPipeline)
+                                        : StringRef(passPipeline);
+  std::string parseError;
+  llvm::raw_string_ostream errorStream(parseError);
+  FailureOr<OpPassManager> parsed = parsePassPipeline(text, errorStream);
+  if (failed(parsed)) {
+    // The parser's message is `<source>:1:C: error: WHY` and then the text
+    // with a caret; WHY is what the user needs.
+    StringRef why = StringRef(parseError).split('\n').first;
+    if (size_t at = why.find("error: "); at != StringRef::npos)
+      why = why.drop_front(at + strlen("error: "));
+    fail("invalid --pipeline '" + text + "': " + why);
+    return failure();
+  }
+  if (parsed->getOpAnchorName() != ModuleOp::getOperationName()) {
+    fail("--pipeline must be anchored on builtin.module, as in "
+         "'builtin.module(cse)', not on '" +
+         parsed->getOpAnchorName() + "'");
+    return failure();
+  }
   PassManager pm(&context);
-  pm.addPass(mlir::deepc::createConvertOnnxToDeepcPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(mlir::deepc::createDeepcRaiseRmsNormPass());
-  pm.addPass(createCanonicalizerPass());
-  pipeline += ",convert-onnx-to-deepc,canonicalize,cse,deepc-raise-rms-norm,"
-              "canonicalize";
+  static_cast<OpPassManager &>(pm) = std::move(*parsed);
+
+  if (report) {
+    // Turns on the remarks of each raising pass the pipeline runs on the
+    // module itself (one nested under another op is not reported).
+    for (Pass &pass : pm.getPasses())
+      if (pass.getArgument() == "deepc-raise-rms-norm" &&
+          failed(pass.initializeOptions("report=true", [](const Twine &msg) {
+            fail(msg);
+            return failure();
+          })))
+        return failure();
+    pm.addInstrumentation(std::make_unique<ReportInstrumentation>(passReport));
+  }
+  if (printIRBefore || printIRAfter) {
+    OpPrintingFlags flags;
+    if (elideWeightsIfLarger >= 0)
+      flags.elideLargeResourceString(elideWeightsIfLarger);
+    // Printing from passes running in parallel would interleave.
+    context.disableMultithreading();
+    pm.enableIRPrinting([](Pass *, Operation *) { return bool(printIRBefore); },
+                        [](Pass *, Operation *) { return bool(printIRAfter); },
+                        /*printModuleScope=*/true,
+                        /*printAfterOnlyOnChange=*/true,
+                        /*printAfterOnlyOnFailure=*/false, llvm::errs(), flags);
+  }
+  if (timePasses)
+    pm.enableTiming();
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  pipeline += ",";
+  pipeline += text;
   return pm.run(module);
 }
 
@@ -392,6 +543,12 @@ int main(int argc, char **argv) {
   // locations) stay available, but --help shows only ours.
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  // Every pass a --pipeline may name: upstream's generic ones (canonicalize,
+  // cse, ...) and ours, as in deepc-opt.
+  registerTransformsPasses();
+  mlir::deepc::registerDeepcPasses();
+  mlir::deepc::registerDeepcConversionPasses();
   cl::HideUnrelatedOptions(deepcCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -407,6 +564,12 @@ int main(int argc, char **argv) {
       "plan\n"
       "  MODEL may also be a .mlir file in the onnx or deepc dialect.\n");
 
+  if (printPipeline) {
+    llvm::outs() << kDefaultPipeline << "\n";
+    return 0;
+  }
+  if (inputFilename.empty())
+    return fail("no input file (see --help)");
   if (target != "cpu")
     return fail("target '" + target +
                 "' is not supported yet; the only "
@@ -419,8 +582,12 @@ int main(int argc, char **argv) {
                   func::FuncDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  context.getDiagEngine().registerHandler([](Diagnostic &diag) {
-    printDiagnostic(diag);
+  PassReport passReport;
+  context.getDiagEngine().registerHandler([&](Diagnostic &diag) {
+    if (report && diag.getSeverity() == DiagnosticSeverity::Remark)
+      addRemark(passReport, diag);
+    else
+      printDiagnostic(diag);
     return success();
   });
 
@@ -435,8 +602,10 @@ int main(int argc, char **argv) {
     return writeText([&](llvm::raw_ostream &os) {
       printModule(**module, os, elideWeightsIfLarger);
     });
-  if (failed(legalize(**module, context, pipeline)))
+  if (failed(runPassPipeline(**module, context, pipeline, passReport)))
     return 1;
+  if (report)
+    printReport(passReport);
   if (emitKind == EmitKind::Deepc)
     return writeText([&](llvm::raw_ostream &os) {
       printModule(**module, os, elideWeightsIfLarger);

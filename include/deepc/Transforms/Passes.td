@@ -70,7 +70,17 @@ def DeepcRaiseRmsNormPass : Pass<"deepc-raise-rms-norm"> {
     ```mlir
     %y = deepc.rms_norm %x, %w epsilon = 1.0e-06 : tensor<?x64xf32>, tensor<64xf32>
     ```
+
+    With `report`, the pass emits a remark at each `reduce_mean` it raised,
+    and at each one that feeds a `sqrt` or `rsqrt` (directly or through an
+    `add`) but was left alone, saying which condition failed; and at each
+    unweighted `rms_norm` whose only use multiplies it by a weight that is
+    not of shape `[D]`. `deepc --report` turns this on.
   }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark for each norm raised and each near miss">,
+  ];
   let dependentDialects = ["::mlir::deepc::DeepcDialect"];
 }
 
