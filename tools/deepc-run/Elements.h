@@ -1,15 +1,16 @@
 //===- Elements.h - host tensors and element conversions --------*- C++ -*-===//
 //
 // deepc-run moves tensors between .pb files, random generators, the runtime
-// and comparisons. It talks to the runtime through the C API only, so it
-// keeps its own small set of element helpers (the runtime's C++ ones are not
-// exported from libdeepc_runtime.so).
+// and comparisons. It runs models through the C API only; the scalar float
+// conversions are the runtime's own (deepc/rt/DType.h, from the static
+// deepc_rt_core, since libdeepc_runtime.so exports only the C API).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef DEEPC_TOOLS_DEEPC_RUN_ELEMENTS_H
 #define DEEPC_TOOLS_DEEPC_RUN_ELEMENTS_H
 
+#include "deepc/rt/DType.h"
 #include "deepc_runtime.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -27,15 +28,14 @@ const char *dtypeName(deepc_dtype dtype);
 size_t dtypeSize(deepc_dtype dtype);
 bool isFloatDType(deepc_dtype dtype);
 
-float halfToFloat(uint16_t bits);
-/// Rounds to nearest even; overflow becomes infinity, NaN stays NaN.
-uint16_t floatToHalf(float value);
-float bf16ToFloat(uint16_t bits);
-uint16_t floatToBf16(float value);
-float f8e4m3fnToFloat(uint8_t bits);
-/// Rounds to nearest even and saturates to +-448 (the format has no
-/// infinity), as ONNX Cast does by default.
-uint8_t floatToF8e4m3fn(float value);
+// Round to nearest even; f16 overflow becomes infinity, f8e4m3fn saturates
+// to +-448 (it has no infinity), NaN stays NaN.
+using ::deepc::rt::bf16ToFloat;
+using ::deepc::rt::f8e4m3fnToFloat;
+using ::deepc::rt::floatToBf16;
+using ::deepc::rt::floatToF8e4m3fn;
+using ::deepc::rt::floatToHalf;
+using ::deepc::rt::halfToFloat;
 
 /// Element `index` of a float buffer of `dtype`, widened to double.
 double loadFloat(const void *data, deepc_dtype dtype, int64_t index);
