@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cpu/CpuKernels.h"
+#include "cpu/MathUtil.h"
 
 #include <cstring>
 
@@ -22,12 +23,6 @@ Status readGroupSize(KernelContext &ctx, int64_t &groupSize) {
     return ctx.error("group_size " + std::to_string(groupSize) +
                      " must be at least 1");
   return okStatus();
-}
-
-bool normalizeAxis(int64_t &axis, int rank) {
-  if (axis < 0)
-    axis += rank;
-  return axis >= 0 && axis < rank;
 }
 
 /// The single-rank run: the result holds the input's elements unchanged.

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cpu/CpuKernels.h"
+#include "cpu/MathUtil.h"
 
 #include <cstring>
 
@@ -30,13 +31,6 @@ Status checkIndexDType(KernelContext &ctx, int operand) {
     return ctx.error(std::string("indices must be i32 or i64, got ") +
                      dtypeName(t));
   return okStatus();
-}
-
-/// Normalizes `axis` (negative counts from the end) against `rank`.
-bool normalizeAxis(int64_t &axis, int rank) {
-  if (axis < 0)
-    axis += rank;
-  return axis >= 0 && axis < rank;
 }
 
 /// Wraps a negative index and checks it against `dim`.

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cpu/CpuKernels.h"
+#include "cpu/MathUtil.h"
 #include "cpu/StridedCopy.h"
 
 #include <algorithm>
@@ -75,9 +76,7 @@ Status concatInfer(KernelContext &ctx) {
     return ctx.error("needs at least one input");
   Shape out = ctx.input(0).shape;
   int64_t axis = ctx.attrs().getInt("axis", 0);
-  if (axis < 0)
-    axis += out.rank;
-  if (axis < 0 || axis >= out.rank)
+  if (!normalizeAxis(axis, out.rank))
     return ctx.error("axis " + std::to_string(ctx.attrs().getInt("axis")) +
                      " is out of range for input 0 of shape " + out.str());
   for (int i = 1; i < ctx.numInputs(); ++i) {
@@ -103,8 +102,7 @@ Status concatInfer(KernelContext &ctx) {
 Status concatRun(KernelContext &ctx) {
   TensorRef &out = ctx.output(0);
   int64_t axis = ctx.attrs().getInt("axis", 0);
-  if (axis < 0)
-    axis += out.shape.rank;
+  normalizeAxis(axis, out.shape.rank); // infer() checked the range
   size_t esize = dtypeSize(out.dtype);
   // Each input contributes one block of dims[axis:] per outer index.
   int64_t outer = 1;

@@ -1,4 +1,4 @@
-//===- MathUtil.h - helpers shared by the CPU math kernels -----*- C++ -*-===//
+//===- MathUtil.h - helpers shared by the CPU kernels ----------*- C++ -*-===//
 //
 // The math kernels compute in f32 (or int64 for integers): inputs of the
 // narrower float formats are widened once into scratch memory and results
@@ -28,6 +28,15 @@ inline bool normalizeAxis(int64_t axis, int rank, int &out) {
   if (axis < -rank || axis >= rank)
     return false;
   out = int(axis < 0 ? axis + rank : axis);
+  return true;
+}
+
+/// The same, in place: `axis` becomes non-negative.
+inline bool normalizeAxis(int64_t &axis, int rank) {
+  int out;
+  if (!normalizeAxis(axis, rank, out))
+    return false;
+  axis = out;
   return true;
 }
 

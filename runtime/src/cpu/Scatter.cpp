@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cpu/CpuKernels.h"
+#include "cpu/MathUtil.h"
 
 #include <cmath>
 #include <cstring>
@@ -227,9 +228,7 @@ Status scatterElementsInfer(KernelContext &ctx) {
   if (updates != indices)
     return ctx.error("updates have shape " + updates.str() +
                      " but indices have shape " + indices.str());
-  if (axis < 0)
-    axis += data.rank;
-  if (axis < 0 || axis >= data.rank)
+  if (!normalizeAxis(axis, data.rank))
     return ctx.error("axis " + std::to_string(ctx.attrs().getInt("axis")) +
                      " is out of range for data of shape " + data.str());
   for (int d = 0; d < data.rank; ++d)
@@ -248,8 +247,7 @@ Status scatterElementsRun(KernelContext &ctx) {
   Reduction r;
   DEEPC_RETURN_IF_ERROR(readReduction(ctx, r));
   int64_t axis = ctx.attrs().getInt("axis", 0);
-  if (axis < 0)
-    axis += data.shape.rank;
+  normalizeAxis(axis, data.shape.rank); // infer() checked the range
   int64_t axisDim = data.shape.dims[axis];
   int64_t n = indices.numel();
   for (int64_t i = 0; i < n; ++i) {
