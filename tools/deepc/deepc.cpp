@@ -160,10 +160,13 @@ cl::opt<uint64_t> inlineWeightsUpTo(
 /// The passes run after import, in the syntax of --pipeline and of
 /// deepc-opt's --pass-pipeline: legalize, let the folders clean up what
 /// legalization leaves (constant shape arithmetic, identity reshapes,
-/// duplicate shape_of), raise RMSNorm and clean up again.
+/// duplicate shape_of), raise norms, rotary, attention and MoE layers, and
+/// clean up again (docs/passes.md draws the stages).
 constexpr const char *kDefaultPipeline =
     "builtin.module(deepc-legalize-onnx,canonicalize,cse,"
-    "deepc-raise-rms-norm,canonicalize)";
+    "deepc-raise-rms-norm,deepc-raise-rotary,canonicalize,"
+    "deepc-raise-attention,deepc-simplify-attention-mask,"
+    "deepc-raise-moe,deepc-raise-moe-loop,canonicalize,cse)";
 
 cl::opt<std::string> passPipeline(
     "pipeline",
@@ -479,7 +482,8 @@ LogicalResult runPassPipeline(ModuleOp module, MLIRContext &context,
     // Turns on the remarks of each raising pass the pipeline runs on the
     // module itself (one nested under another op is not reported).
     for (Pass &pass : pm.getPasses())
-      if (pass.getArgument() == "deepc-raise-rms-norm" &&
+      if ((pass.getArgument().starts_with("deepc-raise-") ||
+           pass.getArgument() == "deepc-simplify-attention-mask") &&
           failed(pass.initializeOptions("report=true", [](const Twine &msg) {
             fail(msg);
             return failure();

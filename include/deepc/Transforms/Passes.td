@@ -84,4 +84,102 @@ def DeepcRaiseRmsNormPass : Pass<"deepc-raise-rms-norm"> {
   let dependentDialects = ["::mlir::deepc::DeepcDialect"];
 }
 
+// The raising passes below share one shape: each rebuilds a semantic op from
+// the primitive ops exporters emit, and with `report` emits a remark at each
+// op it raised ("raised to ...") and at each near miss ("... not raised:
+// <reason>"), which `deepc --report` collects.
+
+def DeepcRaiseAttentionPass : Pass<"deepc-raise-attention"> {
+  let summary = "rebuild deepc.attention from scaled dot-product primitives";
+  let description = [{
+    Recognizes `softmax(scale · q·kᵀ + mask) · v` as exporters write it
+    (scales applied to q, to k or to the scores, GQA key/value heads
+    repeated with expand/reshape, kᵀ through reshape/transpose chains, the
+    NaN guard around the softmax, the dynamic sigmoid gate) and replaces it
+    with one `deepc.attention` whose mask, when one is left, is an operand.
+  }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark for each attention raised and each near miss">,
+  ];
+  let dependentDialects = ["::mlir::deepc::DeepcDialect"];
+}
+
+def DeepcSimplifyAttentionMaskPass : Pass<"deepc-simplify-attention-mask"> {
+  let summary = "turn computed attention masks into causal/window attributes";
+  let description = [{
+    Proves that the mask operand of a `deepc.attention` is a causal,
+    sliding-window or global-token mask built from positions (Range, Trilu,
+    Less/LessEqual/Where constructions) and replaces it by the op's
+    `causal`, `window_left`/`window_right` and `num_global_tokens`
+    attributes, so that the kernel skips masked tiles instead of reading a
+    mask.
+  }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark for each mask simplified and each near miss">,
+  ];
+  let dependentDialects = ["::mlir::deepc::DeepcDialect"];
+}
+
+def DeepcRaiseRotaryPass : Pass<"deepc-raise-rotary"> {
+  let summary = "rebuild deepc.rotary from rotate-half and interleaved forms";
+  let description = [{
+    Recognizes `x · cos + rotate(x) · sin`, with `rotate` the half layout
+    (`concat(-x2, x1)`) or the interleaved one, and cos/sin tables computed
+    from positions or gathered from constant tables, and replaces it with
+    one `deepc.rotary`.
+  }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark for each rotary raised and each near miss">,
+  ];
+  let dependentDialects = ["::mlir::deepc::DeepcDialect"];
+}
+
+def DeepcRaiseMoePass : Pass<"deepc-raise-moe"> {
+  let summary = "rebuild deepc.moe from a gather of stacked expert weights";
+  let description = [{
+    Recognizes an MoE layer exported as router matmul, softmax or sigmoid
+    scores, (group-limited) top-k, a gather of the stacked expert weights
+    by the chosen indices, batched matmuls, weighting by the routing
+    weights and a sum over k (plus shared experts), and replaces it with
+    one `deepc.moe` that runs sparsely.
+  }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark for each MoE raised and each near miss">,
+  ];
+  let dependentDialects = ["::mlir::deepc::DeepcDialect"];
+}
+
+def DeepcRaiseMoeLoopPass : Pass<"deepc-raise-moe-loop"> {
+  let summary = "rebuild deepc.moe from an unrolled per-expert loop";
+  let description = [{
+    Recognizes an MoE layer exported as one unrolled block per expert
+    (tokens routed to the expert found with NonZero, gathered, run through
+    the expert's MLP, weighted and scattered back with ScatterND add) and
+    replaces the whole layer with one `deepc.moe`.
+  }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark for each MoE raised and each near miss">,
+  ];
+  let dependentDialects = ["::mlir::deepc::DeepcDialect"];
+}
+
+def DeepcSetMoeCapacityPass : Pass<"deepc-set-moe-capacity"> {
+  let summary = "set the capacity factor of every deepc.moe";
+  let description = [{
+    Sets `capacity_factor` on every `deepc.moe`: each expert then takes at
+    most `ceil(factor · tokens · top_k / experts)` tokens and drops the
+    rest, which deepc-run reports. `0` drops nothing.
+  }];
+  let options = [
+    Option<"capacityFactor", "capacity-factor", "double", /*default=*/"0.0",
+           "Capacity factor to set (0 = unlimited)">,
+  ];
+  let dependentDialects = ["::mlir::deepc::DeepcDialect"];
+}
+
 #endif // DEEPC_TRANSFORMS_PASSES_TD

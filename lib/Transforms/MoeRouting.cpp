@@ -1,0 +1,6 @@
+//===- MoeRouting.cpp - (stub, being written)
+//------------------------------===//
+
+#include "MoeRouting.h"
+
+namespace mlir::deepc {} // namespace mlir::deepc
