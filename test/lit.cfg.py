@@ -39,3 +39,13 @@ config.substitutions.append(("%deepc_obj_root", config.deepc_obj_root))
 # The Python that runs lit (the project's venv, with numpy and onnx), for
 # tests that make or check ONNX tensor files.
 config.substitutions.append(("%python", sys.executable))
+
+# The CUDA toolkit (nvcc compiles and links even where no GPU runs it):
+# tests of --target=cuda say `REQUIRES: nvcc`.
+import shutil
+_nvcc = shutil.which("nvcc") or ("/usr/local/cuda/bin/nvcc"
+                                 if os.access("/usr/local/cuda/bin/nvcc",
+                                              os.X_OK) else None)
+if _nvcc:
+    config.available_features.add("nvcc")
+    config.environment["DEEPC_NVCC"] = _nvcc

@@ -9,10 +9,12 @@
 
 #include "deepc/Codegen/ArtifactWriter.h"
 
+#include "deepc/Import/DummyWeights.h"
 #include "deepc/rt/Artifact.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Path.h"
@@ -30,16 +32,27 @@ namespace path = llvm::sys::path;
 static constexpr const char *kDeepcVersion = "0.1.0";
 static constexpr const char *kSourceFile = "model.cpp";
 static constexpr const char *kLibraryFile = "model.so";
+static constexpr const char *kCudaSourceFile = "model.cu";
+static constexpr const char *kCudaLibraryFile = "model_cuda.so";
+
+/// Whether constant `id` is a dummy weight (deepc --dummy-weights): the
+/// runtime makes up its bytes.
+static bool isDummy(const ModelPlan &model, size_t id) {
+  return isDummyWeightData(model.constantBytes[id]);
+}
 
 void mlir::deepc::layoutWeights(ModelPlan &model) {
+  // Real constants first: weights.bin then holds a prefix of the weights,
+  // and the dummy ones make up one range the runtime fills.
   uint64_t offset = 0;
-  for (auto [id, value] : llvm::enumerate(model.plan.values)) {
-    if (value.kind != rt::ValueKind::Constant)
-      continue;
-    offset = llvm::alignTo(offset, rt::kBufferAlignment);
-    value.weightsOffset = offset;
-    offset += model.constantBytes[id].size();
-  }
+  for (bool dummy : {false, true})
+    for (auto [id, value] : llvm::enumerate(model.plan.values)) {
+      if (value.kind != rt::ValueKind::Constant || isDummy(model, id) != dummy)
+        continue;
+      offset = llvm::alignTo(offset, rt::kBufferAlignment);
+      value.weightsOffset = offset;
+      offset += model.constantBytes[id].size();
+    }
   model.plan.weightsBytes = offset;
 }
 
@@ -63,17 +76,36 @@ llvm::Error writeFile(llvm::StringRef filePath,
   return llvm::Error::success();
 }
 
-void writeWeights(const ModelPlan &model, llvm::raw_ostream &os) {
+/// Where the dummy weights start: weightsBytes when there are none.
+uint64_t dummyWeightsOffset(const ModelPlan &model) {
+  uint64_t offset = model.plan.weightsBytes;
+  for (auto [id, value] : llvm::enumerate(model.plan.values))
+    if (value.kind == rt::ValueKind::Constant && isDummy(model, id))
+      offset = std::min(offset, value.weightsOffset);
+  return offset;
+}
+
+/// Writes the weights before `end` (all of them but the dummy ones), in
+/// the order of their offsets.
+void writeWeights(const ModelPlan &model, uint64_t end, llvm::raw_ostream &os) {
   static const char zeros[rt::kBufferAlignment] = {};
+  std::vector<size_t> ids;
+  for (auto [id, value] : llvm::enumerate(model.plan.values))
+    if (value.kind == rt::ValueKind::Constant && value.weightsOffset < end)
+      ids.push_back(id);
+  llvm::sort(ids, [&](size_t a, size_t b) {
+    return model.plan.values[a].weightsOffset <
+           model.plan.values[b].weightsOffset;
+  });
   uint64_t written = 0;
-  for (auto [id, value] : llvm::enumerate(model.plan.values)) {
-    if (value.kind != rt::ValueKind::Constant)
-      continue;
+  for (size_t id : ids) {
+    const rt::PlanValue &value = model.plan.values[id];
     os.write(zeros, value.weightsOffset - written);
     llvm::ArrayRef<char> bytes = model.constantBytes[id];
     os.write(bytes.data(), bytes.size());
     written = value.weightsOffset + bytes.size();
   }
+  os.write(zeros, end - written); // alignment before the dummy weights
 }
 
 rt::ManifestTensor manifestTensor(const rt::Plan &plan, const rt::PlanIO &io) {
@@ -155,10 +187,36 @@ llvm::Error mlir::deepc::writeArtifact(ModelPlan &model, llvm::StringRef outDir,
                               options.cpu, unsigned(functions.size())))
       return error;
   }
+  if (regions && options.cuda) {
+    // The CUDA library names its launchers like model.so's functions, so
+    // that PlanStep::symbol finds a region in either.
+    rt::Plan cudaPlan = plan;
+    llvm::Expected<std::string> source = emitCudaSource(cudaPlan);
+    if (!source)
+      return source.takeError();
+    for (size_t s = 0; s < plan.steps.size(); ++s)
+      if (cudaPlan.steps[s].symbol != plan.steps[s].symbol)
+        return fail("internal error: the CUDA and CPU region names differ "
+                    "at step '" +
+                    plan.steps[s].loc + "'");
+    if (llvm::Error error =
+            writeFile(inTemp(kCudaSourceFile),
+                      [&](llvm::raw_ostream &os) { os << *source; }))
+      return error;
+    if (options.cuda->verbose)
+      llvm::errs() << "deepc: compiling " << regions
+                   << " region(s) with nvcc for sm_"
+                   << llvm::join(options.cuda->architectures, ", sm_") << "\n";
+    if (llvm::Error error = compileCudaLibrary(
+            inTemp(kCudaSourceFile), inTemp(kCudaLibraryFile), *options.cuda))
+      return error;
+  }
 
+  uint64_t dummyOffset = dummyWeightsOffset(model);
   if (llvm::Error error =
-          writeFile(inTemp(rt::kWeightsFile),
-                    [&](llvm::raw_ostream &os) { writeWeights(model, os); }))
+          writeFile(inTemp(rt::kWeightsFile), [&](llvm::raw_ostream &os) {
+            writeWeights(model, dummyOffset, os);
+          }))
     return error;
   if (llvm::Error error =
           writeFile(inTemp(rt::kPlanFile), [&](llvm::raw_ostream &os) {
@@ -179,6 +237,13 @@ llvm::Error mlir::deepc::writeArtifact(ModelPlan &model, llvm::StringRef outDir,
   manifest.dimBounds = plan.dimBounds;
   manifest.weightsBytes = plan.weightsBytes;
   manifest.codeLibrary = plan.codeLibrary;
+  manifest.dummyWeights = dummyOffset < plan.weightsBytes;
+  manifest.dummyWeightsOffset = manifest.dummyWeights ? dummyOffset : 0;
+  if (options.cuda) {
+    manifest.target = "cuda";
+    manifest.cudaLibrary = regions ? kCudaLibraryFile : "";
+    manifest.cudaArchitectures = options.cuda->architectures;
+  }
   if (llvm::Error error =
           writeFile(inTemp(rt::kManifestFile), [&](llvm::raw_ostream &os) {
             os << rt::json::write(rt::manifestToJson(manifest),

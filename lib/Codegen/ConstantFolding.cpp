@@ -4,10 +4,16 @@
 // stay out of MLIR attributes. This folds on the plan instead, with the very
 // kernels the runtime would run, so folding cannot change a result.
 //
+// A step that reads a dummy weight (deepc --dummy-weights, DummyWeights.h)
+// is folded without running it: its results are dummy too. The plan then
+// has the steps a compilation with the real weights would have, without
+// computing on (and materializing) gigabytes of zeros.
+//
 //===----------------------------------------------------------------------===//
 
 #include "deepc/Codegen/ConstantFolding.h"
 
+#include "deepc/Import/DummyWeights.h"
 #include "deepc/rt/Kernel.h"
 
 using namespace mlir::deepc;
@@ -39,6 +45,16 @@ rt::TensorRef constantRef(const ModelPlan &model, int id) {
   return ref;
 }
 
+/// Makes value `id` a constant of `shape` whose bytes are `bytes`.
+void makeConstant(ModelPlan &model, int id, const rt::Shape &shape,
+                  llvm::ArrayRef<char> bytes) {
+  rt::PlanValue &value = model.plan.values[id];
+  value.kind = rt::ValueKind::Constant;
+  value.aliasOf = -1;
+  value.dims.assign(shape.dims, shape.dims + shape.rank);
+  model.constantBytes[id] = bytes;
+}
+
 /// Runs `step` on its constant operands; on success makes its outputs
 /// constants and returns true.
 bool foldStep(ModelPlan &model, const rt::PlanStep &step,
@@ -54,10 +70,13 @@ bool foldStep(ModelPlan &model, const rt::PlanStep &step,
 
   std::vector<rt::TensorRef> ins, outs(step.outputs.size());
   uint64_t inputBytes = 0;
+  bool readsDummy = false;
   for (int id : step.inputs) {
     ins.push_back(constantRef(model, id));
-    if (id >= 0)
-      inputBytes += model.constantBytes[id].size();
+    if (id < 0)
+      continue;
+    inputBytes += model.constantBytes[id].size();
+    readsDummy |= isDummyWeightData(model.constantBytes[id]);
   }
   for (size_t i = 0; i < step.outputs.size(); ++i) {
     const rt::PlanValue &value = plan.values[step.outputs[i]];
@@ -81,6 +100,18 @@ bool foldStep(ModelPlan &model, const rt::PlanStep &step,
       outputBytes > std::max<uint64_t>(inputBytes, 4096))
     return false;
 
+  if (readsDummy) {
+    std::vector<llvm::ArrayRef<char>> dummies;
+    for (const rt::TensorRef &out : outs) {
+      dummies.push_back(dummyWeightBytes(out.bytes()));
+      if (dummies.back().size() != out.bytes())
+        return false; // no address space: leave the step to run time
+    }
+    for (size_t i = 0; i < outs.size(); ++i)
+      makeConstant(model, step.outputs[i], outs[i].shape, dummies[i]);
+    return true;
+  }
+
   std::vector<std::vector<char>> buffers(outs.size());
   for (size_t i = 0; i < outs.size(); ++i) {
     buffers[i].resize(std::max<size_t>(outs[i].bytes(), 1));
@@ -90,13 +121,9 @@ bool foldStep(ModelPlan &model, const rt::PlanStep &step,
     return false;
 
   for (size_t i = 0; i < outs.size(); ++i) {
-    rt::PlanValue &value = model.plan.values[step.outputs[i]];
-    value.kind = rt::ValueKind::Constant;
-    value.aliasOf = -1;
-    value.dims.assign(outs[i].shape.dims,
-                      outs[i].shape.dims + outs[i].shape.rank);
     buffers[i].resize(outs[i].bytes()); // a data-dependent shape may shrink
-    model.constantBytes[step.outputs[i]] = model.own(std::move(buffers[i]));
+    makeConstant(model, step.outputs[i], outs[i].shape,
+                 model.own(std::move(buffers[i])));
   }
   return true;
 }

@@ -217,3 +217,66 @@ void mlir::deepc::fuseElementwise(ModelPlan &model, bool fuse) {
   Fuser(model, fuse).run();
   dropUnusedValues(model);
 }
+
+unsigned mlir::deepc::fuseEpilogues(ModelPlan &model) {
+  rt::Plan &plan = model.plan;
+  std::vector<int> producer(plan.values.size(), -1);
+  // readers[value]: the distinct steps reading it, plus one if it is
+  // returned and one per view of it.
+  std::vector<int> readers(plan.values.size(), 0);
+  for (auto [index, step] : llvm::enumerate(plan.steps)) {
+    for (int output : step.outputs)
+      producer[output] = index;
+    std::set<int> read(step.inputs.begin(), step.inputs.end());
+    for (int input : read)
+      if (input >= 0)
+        ++readers[input];
+  }
+  for (const rt::PlanIO &output : plan.outputs)
+    ++readers[output.value];
+  for (const rt::PlanValue &value : plan.values)
+    if (value.aliasOf >= 0)
+      ++readers[value.aliasOf];
+
+  // epilogueOf[region]: the matmul whose epilogue it becomes. A region that
+  // reads two matmuls (SwiGLU's silu(gate) * up) takes the later one: the
+  // other one's result is complete before it runs anyway.
+  std::vector<int> epilogueOf(plan.steps.size(), -1);
+  std::vector<bool> moved(plan.steps.size(), false);
+  for (auto [index, step] : llvm::enumerate(plan.steps)) {
+    if (step.op != "region" || step.outputs.size() != 1)
+      continue;
+    const rt::PlanValue &output = plan.values[step.outputs[0]];
+    for (int input : step.inputs) {
+      int from = producer[input];
+      if (from < 0 || plan.steps[from].op != "deepc.matmul" ||
+          plan.steps[from].outputs.size() != 1 || readers[input] != 1)
+        continue;
+      // Same dims (the same symbolic ones too): the region reads the
+      // result at its own index, never broadcast. The runtime checks the
+      // actual shapes again.
+      if (plan.values[input].dims != output.dims)
+        continue;
+      epilogueOf[index] = std::max(epilogueOf[index], from);
+    }
+    if (epilogueOf[index] >= 0)
+      moved[epilogueOf[index]] = true;
+  }
+
+  // The matmul moves down to just before its region: its operands are
+  // defined earlier still, and nothing in between reads its result.
+  unsigned fused = 0;
+  std::vector<rt::PlanStep> steps;
+  for (size_t index = 0; index < plan.steps.size(); ++index) {
+    if (moved[index])
+      continue;
+    if (int matmul = epilogueOf[index]; matmul >= 0) {
+      steps.push_back(std::move(plan.steps[matmul]));
+      steps.back().epilogue = true;
+      ++fused;
+    }
+    steps.push_back(std::move(plan.steps[index]));
+  }
+  plan.steps = std::move(steps);
+  return fused;
+}

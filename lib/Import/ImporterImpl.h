@@ -9,6 +9,7 @@
 //   OnnxTypes.cpp       ONNX data types and TypeProtos to MLIR types
 //   OnnxTensors.cpp     TensorProtos, external data, resource blobs
 //   OnnxAttributes.cpp  node attributes to MLIR attributes
+//   OnnxDummyWeights.cpp  --dummy-weights: initializers left unread
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,10 +29,10 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/bit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/bit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -214,9 +215,24 @@ private:
                              bool required, Location loc,
                              SmallVectorImpl<Attribute> *dimParams);
   Type typeOfValue(StringRef value, Location loc, bool &failedOut);
+  /// Imports `tensor`; with `mayBeDummy` and OnnxImportOptions::dummyWeights
+  /// a large one becomes a dummy weight whose data is never read.
   FailureOr<ElementsAttr> importTensor(const onnxpb::TensorProto &tensor,
                                        const Twine &what, Location loc,
-                                       StringRef resourceName);
+                                       StringRef resourceName,
+                                       bool mayBeDummy = false);
+  /// The initializers some node reads as a shape, axes or count (Reshape's
+  /// shape, Slice's starts, ...): they stay real under dummyWeights.
+  llvm::StringSet<> shapeOperandNames() const;
+  /// False when `tensor` is stored as external data in a file that does
+  /// not exist (true for inline data, and for a bad location, which
+  /// loadExternalData then reports).
+  bool externalDataAvailable(const onnxpb::TensorProto &tensor) const;
+  /// A resource blob of `type` whose bytes are dummy (DummyWeights.h).
+  FailureOr<ElementsAttr> makeDummyElements(RankedTensorType type,
+                                            uint64_t bytes, const Twine &what,
+                                            Location loc,
+                                            StringRef resourceName);
   FailureOr<std::pair<ArrayRef<char>, SharedBuffer>>
   loadExternalData(const onnxpb::TensorProto &tensor, const std::string &what,
                    uint64_t expectedBytes, Location loc);

@@ -195,10 +195,14 @@ Importer::buildModule(ArrayRef<unsigned> order) {
       values[input.name()] = entry->getArgument(argIndex++);
   builder.setInsertionPointToStart(entry);
 
+  llvm::StringSet<> shapeOperands;
+  if (options.dummyWeights)
+    shapeOperands = shapeOperandNames();
   for (const onnxpb::TensorProto &tensor : graph.initializer()) {
     Location loc = nameLoc(tensor.name());
     FailureOr<ElementsAttr> value = importTensor(
-        tensor, "initializer '" + tensor.name() + "'", loc, tensor.name());
+        tensor, "initializer '" + tensor.name() + "'", loc, tensor.name(),
+        /*mayBeDummy=*/!shapeOperands.contains(tensor.name()));
     if (failed(value))
       return failure();
     values[tensor.name()] = builder.create<mlir::onnx::ConstantOp>(loc, *value);

@@ -164,7 +164,7 @@ Importer::loadExternalData(const onnxpb::TensorProto &tensor,
 
 FailureOr<ElementsAttr>
 Importer::importTensor(const onnxpb::TensorProto &tensor, const Twine &whatTw,
-                       Location loc, StringRef resourceName) {
+                       Location loc, StringRef resourceName, bool mayBeDummy) {
   std::string what = whatTw.str();
   int32_t dataType = tensor.data_type();
   Type elementType = convertDataType(ctx, dataType);
@@ -197,6 +197,13 @@ Importer::importTensor(const onnxpb::TensorProto &tensor, const Twine &whatTw,
     return emitError(loc) << what << " has more than 2^40 elements";
   auto type = RankedTensorType::get(shape, elementType);
   uint64_t expectedBytes = storageBytes(elementType, numElements);
+  // Dummy weights: large tensors are never read, nor small ones whose
+  // external-data file is absent. Small ones are read where they can be:
+  // scalars such as a norm's epsilon decide what the raising passes see.
+  if (mayBeDummy && options.dummyWeights && expectedBytes > 0 &&
+      (expectedBytes > options.inlineElementsLimit ||
+       !externalDataAvailable(tensor)))
+    return makeDummyElements(type, expectedBytes, what, loc, resourceName);
 
   // Raw bytes: external, in the mapped model, or in the proto.
   std::optional<ArrayRef<char>> raw;

@@ -17,6 +17,7 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <optional>
 #include <string>
 
 namespace mlir::deepc {
@@ -61,6 +62,33 @@ struct MoeExperts {
 /// `routing.hidden`.
 MoeOp buildMoe(OpBuilder &builder, Location loc, const MoeRouting &routing,
                const MoeExperts &experts);
+
+//===----------------------------------------------------------------------===//
+// Helpers both MoE raisings share
+//===----------------------------------------------------------------------===//
+
+/// Whether `value` is a ranked tensor `[?, trailing...]`: any number of
+/// tokens (the first dimension, static or not), then `trailing`.
+bool hasTrailingShape(Value value, ArrayRef<int64_t> trailing);
+
+/// The value whose elements `value` holds in the same row-major order: the
+/// source of a chain of deepc.reshape ops (a reshape never moves an element,
+/// so only the shape the caller checks at each end decides what a row is).
+Value lookThroughReshapes(Value value);
+
+/// Whether `a` and `b` hold the same tokens in the same order: the same
+/// elements (up to reshapes) and the same static last dimension, the hidden
+/// size, so that row `t` of one is row `t` of the other.
+bool haveSameTokenRows(Value a, Value b);
+
+/// The value of a float or integer splat constant, seen through deepc.expand
+/// (which only repeats it).
+std::optional<double> getSplatValue(Value value);
+
+/// Matches `out = act(in)` for an activation deepc.moe has (silu as
+/// deepc.silu or `x * sigmoid(x)` in either order, gelu, relu) and returns
+/// `in`.
+Value matchActivation(Value out, Activation &activation);
 
 } // namespace mlir::deepc
 

@@ -28,12 +28,15 @@ extern "C" {
 
 typedef enum deepc_status_code {
   DEEPC_OK = 0,
-  DEEPC_INVALID_ARGUMENT = 1, /* a bad argument: wrong input name, dtype, shape */
-  DEEPC_NOT_FOUND = 2,        /* a missing artifact or file in it */
-  DEEPC_CORRUPT_ARTIFACT = 3, /* an artifact that does not parse or is inconsistent */
-  DEEPC_OUT_OF_RANGE = 4,     /* a dim beyond the bounds the model was compiled for */
-  DEEPC_UNSUPPORTED = 5,      /* something this runtime cannot execute */
-  DEEPC_RESOURCE_EXHAUSTED = 6, /* out of memory */
+  DEEPC_INVALID_ARGUMENT =
+      1,               /* a bad argument: wrong input name, dtype, shape */
+  DEEPC_NOT_FOUND = 2, /* a missing artifact or file in it */
+  DEEPC_CORRUPT_ARTIFACT =
+      3, /* an artifact that does not parse or is inconsistent */
+  DEEPC_OUT_OF_RANGE =
+      4, /* a dim beyond the bounds the model was compiled for */
+  DEEPC_UNSUPPORTED = 5,         /* something this runtime cannot execute */
+  DEEPC_RESOURCE_EXHAUSTED = 6,  /* out of memory */
   DEEPC_FAILED_PRECONDITION = 7, /* e.g. running before every input is bound */
   DEEPC_INTERNAL = 8
 } deepc_status_code;
@@ -86,6 +89,10 @@ typedef struct deepc_tensor_info {
   int64_t dim_bounds[DEEPC_MAX_RANK];    /* == dims[i] for static dims */
 } deepc_tensor_info;
 
+/* The target the artifact was compiled for: "cpu" or "cuda" (manifest.json's
+ * "target"); "" for NULL. A "cuda" artifact runs on the CPU too. */
+const char *deepc_model_target(deepc_model model);
+
 size_t deepc_model_num_inputs(deepc_model model);
 size_t deepc_model_num_outputs(deepc_model model);
 /* Strings in the info live as long as the model. */
@@ -111,9 +118,35 @@ typedef struct deepc_tensor_view {
   int64_t dims[DEEPC_MAX_RANK];
 } deepc_tensor_view;
 
-/* Creates a session: reserves the model's memory plan. */
-deepc_status deepc_session_create(deepc_model model, deepc_session *out_session);
+/* Where a session runs. */
+typedef enum deepc_device {
+  DEEPC_DEVICE_DEFAULT = 0, /* the artifact's target (deepc_model_target) */
+  DEEPC_DEVICE_CPU = 1,
+  DEEPC_DEVICE_CUDA = 2 /* an NVIDIA GPU; steps without a CUDA kernel run
+                           on the CPU, with copies in between */
+} deepc_device;
+
+/* Creates a session on the artifact's target: reserves the model's memory
+ * plan. Same as deepc_session_create_on(model, DEEPC_DEVICE_DEFAULT, 0). */
+deepc_status deepc_session_create(deepc_model model,
+                                  deepc_session *out_session);
+/* Creates a session on `device`; `device_index` picks the GPU (CUDA device
+ * ordinal) and must be 0 for the CPU. Fails with DEEPC_FAILED_PRECONDITION
+ * and a message starting "no CUDA device:" where no GPU can be used, and
+ * with DEEPC_UNSUPPORTED when this runtime was built without CUDA. Inputs
+ * are always bound and outputs returned in host memory. */
+deepc_status deepc_session_create_on(deepc_model model, deepc_device device,
+                                     int32_t device_index,
+                                     deepc_session *out_session);
 void deepc_session_release(deepc_session session);
+
+/* "cpu" or "cuda:<index>"; "" for NULL. Valid as long as the session. */
+const char *deepc_session_device(deepc_session session);
+/* One line on where the steps run, for users: "cpu: 42 steps ...", or on a
+ * GPU the device and its launch plan ("cuda:0 (NVIDIA H100 ... (sm_90)): 40
+ * device, 2 view, 1 host steps (host: deepc.topk x1); ..."). Valid until
+ * the next call on the session; "" for NULL. */
+const char *deepc_session_summary(deepc_session session);
 
 /* Binds input `index` to caller memory, which must stay valid and unchanged
  * until the next deepc_session_run() returns. The dtype, rank and static dims
@@ -134,8 +167,26 @@ deepc_status deepc_session_get_output(deepc_session session, size_t index,
 deepc_status deepc_session_set_num_threads(deepc_session session,
                                            int32_t num_threads);
 
+/* Reads run statistic `name` into *out_value: what the kernels counted
+ * during the last run (a failed run counts up to the step that failed).
+ * Names so far:
+ *   "moe.routed_tokens"  token-expert assignments (tokens x top_k, summed
+ *                        over layers) of the deepc.moe layers that have a
+ *                        capacity factor;
+ *   "moe.dropped_tokens" how many of those the capacity dropped.
+ * A counter exists once a kernel has reported it in some run of the
+ * session (the MoE ones only in models compiled with a capacity factor);
+ * otherwise, and before the first run, the call returns DEEPC_NOT_FOUND
+ * and leaves *out_value unchanged. */
+deepc_status deepc_session_get_counter(deepc_session session, const char *name,
+                                       int64_t *out_value);
+
 /* The runtime's version, e.g. "0.1.0". */
 const char *deepc_runtime_version(void);
+
+/* 1 when this runtime was built with the CUDA backend (whether or not the
+ * machine has a GPU), else 0. */
+int deepc_runtime_has_cuda(void);
 
 #ifdef __cplusplus
 } /* extern "C" */

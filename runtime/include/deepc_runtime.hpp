@@ -64,6 +64,8 @@ public:
     return e;
   }
 
+  /// "cpu" or "cuda".
+  const char *target() const { return deepc_model_target(model_); }
   size_t numInputs() const { return deepc_model_num_inputs(model_); }
   size_t numOutputs() const { return deepc_model_num_outputs(model_); }
   Error inputInfo(size_t i, deepc_tensor_info &info) const {
@@ -106,6 +108,19 @@ public:
       out = Session(s);
     return e;
   }
+  /// On `device` (deepc_session_create_on): a GPU by its index.
+  static Error create(const Model &model, deepc_device device,
+                      int32_t deviceIndex, Session &out) {
+    deepc_session s = nullptr;
+    Error e(deepc_session_create_on(model.get(), device, deviceIndex, &s));
+    if (e.ok())
+      out = Session(s);
+    return e;
+  }
+  /// "cpu" or "cuda:<index>".
+  const char *device() const { return deepc_session_device(session_); }
+  /// Where the steps run (deepc_session_summary).
+  const char *summary() const { return deepc_session_summary(session_); }
 
   Error bindInput(size_t index, const deepc_tensor_view &view) {
     return Error(deepc_session_bind_input(session_, index, &view));
@@ -130,6 +145,11 @@ public:
   }
   Error setNumThreads(int32_t n) {
     return Error(deepc_session_set_num_threads(session_, n));
+  }
+  /// Run statistic `name` of the last run (see deepc_session_get_counter);
+  /// code DEEPC_NOT_FOUND when no kernel has reported it.
+  Error counter(const char *name, int64_t &value) const {
+    return Error(deepc_session_get_counter(session_, name, &value));
   }
   deepc_session get() const { return session_; }
 

@@ -2,27 +2,29 @@
 // legalizes completely: `deepc --emit=deepc` leaves no onnx.node, the result
 // verifies (the driver verifies after each pass), main keeps the dynamic
 // batch and sequence dims, and each model's defining ops come out as the
-// deepc ops they should. The two ORT MoE models with expert biases are
+// deepc ops they should. Only legalization and RMSNorm raising run (the
+// other raising passes have corpus tests of their own in test/Transforms).
+// The two ORT MoE models with expert biases are
 // refused with a clear message: deepc.moe has no expert biases yet.
 
-// RUN: deepc %deepc_src_root/test/models/bert/model.onnx --emit=deepc | FileCheck %s --check-prefix=BERT --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/deepseek_v3_batched_mm/model.onnx --emit=deepc | FileCheck %s --check-prefix=DSV3BMM --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/deepseek_v3_per_expert/model.onnx --emit=deepc | FileCheck %s --check-prefix=DSV3PE --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/gated_attention/model.onnx --emit=deepc | FileCheck %s --check-prefix=GATED --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/gpt2/model.onnx --emit=deepc | FileCheck %s --check-prefix=GPT2 --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/llama/model.onnx --emit=deepc | FileCheck %s --check-prefix=LLAMA --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/llama_external_data/model.onnx --emit=deepc | FileCheck %s --check-prefix=LLAMAEXT --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/llama_int4_matmulnbits/model.onnx --emit=deepc | FileCheck %s --check-prefix=INT4 --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/local_global_attention/model.onnx --emit=deepc | FileCheck %s --check-prefix=LOCALGLOBAL --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/mistral_sliding_window/model.onnx --emit=deepc | FileCheck %s --check-prefix=MISTRAL --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/mixtral_batched_mm/model.onnx --emit=deepc | FileCheck %s --check-prefix=MIXTRALBMM --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/mixtral_per_expert/model.onnx --emit=deepc | FileCheck %s --check-prefix=MIXTRALPE --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/ort_moe_swiglu/model.onnx --emit=deepc | FileCheck %s --check-prefix=ORTMOE --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/qdq_ffn/model.onnx --emit=deepc | FileCheck %s --check-prefix=QDQ --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/qwen2_moe_batched_mm/model.onnx --emit=deepc | FileCheck %s --check-prefix=QWENBMM --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/qwen2_moe_per_expert/model.onnx --emit=deepc | FileCheck %s --check-prefix=QWENPE --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/ort_moe_relu/model.onnx --emit=deepc | FileCheck %s --check-prefixes=BIASED,BIASEDRELU --implicit-check-not=onnx.node
-// RUN: deepc %deepc_src_root/test/models/ort_moe_silu_top1/model.onnx --emit=deepc | FileCheck %s --check-prefixes=BIASED,BIASEDSILU --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/bert/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=BERT --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/deepseek_v3_batched_mm/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=DSV3BMM --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/deepseek_v3_per_expert/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=DSV3PE --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/gated_attention/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=GATED --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/gpt2/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=GPT2 --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/llama/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=LLAMA --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/llama_external_data/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=LLAMAEXT --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/llama_int4_matmulnbits/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=INT4 --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/local_global_attention/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=LOCALGLOBAL --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/mistral_sliding_window/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=MISTRAL --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/mixtral_batched_mm/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=MIXTRALBMM --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/mixtral_per_expert/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=MIXTRALPE --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/ort_moe_swiglu/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=ORTMOE --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/qdq_ffn/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=QDQ --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/qwen2_moe_batched_mm/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=QWENBMM --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/qwen2_moe_per_expert/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefix=QWENPE --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/ort_moe_relu/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefixes=BIASED,BIASEDRELU --implicit-check-not=onnx.node
+// RUN: deepc %deepc_src_root/test/models/ort_moe_silu_top1/model.onnx --emit=deepc --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,canonicalize)' | FileCheck %s --check-prefixes=BIASED,BIASEDSILU --implicit-check-not=onnx.node
 
 // bert
 // BERT-LABEL: func.func @main(%arg0: tensor<?x?xi64> {{.*}}, %arg1: tensor<?x?xi64> {{.*}}) -> (tensor<?x?x256xf32> {{.*}})

@@ -4,7 +4,9 @@
 // [--bench] [--dump-outputs DIR]`: loads an artifact through the runtime's C
 // API, binds inputs read from ONNX test-data files or generated at random,
 // runs the model once, then optionally compares the outputs with the
-// expected ones, writes them out, and times further runs.
+// expected ones, writes them out, and times further runs. A model compiled
+// with a MoE capacity factor also gets a line saying how many token-expert
+// assignments the capacity dropped (the runtime's moe.* counters).
 //
 // Every error is one `deepc-run: error: ...` line on stderr and exit code 1;
 // a failed --check also exits 1, after its report.
@@ -19,6 +21,7 @@
 #include "deepc_runtime.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
@@ -26,12 +29,15 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <random>
+#include <utility>
 
 using namespace deepc::run;
 namespace cl = llvm::cl;
@@ -122,6 +128,26 @@ cl::opt<int> &numThreads() {
       cl::value_desc("N"), cl::init(0), cl::cat(runCategory));
   return option;
 }
+
+cl::opt<deepc_device>
+    device("device",
+           cl::desc("Where to run (default: the artifact's target); a CUDA "
+                    "artifact also runs on the CPU"),
+           cl::values(clEnumValN(DEEPC_DEVICE_CPU, "cpu", "the CPU kernels"),
+                      clEnumValN(DEEPC_DEVICE_CUDA, "cuda",
+                                 "an NVIDIA GPU (--device-index picks which)")),
+           cl::init(DEEPC_DEVICE_DEFAULT), cl::cat(runCategory));
+
+cl::opt<int32_t>
+    deviceIndex("device-index",
+                cl::desc("With --device=cuda: the GPU's CUDA device ordinal"),
+                cl::value_desc("N"), cl::init(0), cl::cat(runCategory));
+
+cl::opt<bool> verbose("v",
+                      cl::desc("Say where the steps run (on a GPU: how many "
+                               "on the device, which ops fall back to the "
+                               "host)"),
+                      cl::cat(runCategory));
 
 cl::opt<bool> printIO(
     "print-io",
@@ -233,6 +259,10 @@ Error validateFlags() {
     return usage("--tokens must be at least 1");
   if (numThreads() < 0)
     return usage("--threads must be 0 (the default) or more");
+  if (given(deviceIndex) && device != DEEPC_DEVICE_CUDA)
+    return usage("--device-index needs --device=cuda");
+  if (deviceIndex < 0)
+    return usage("--device-index must be 0 or more");
   return Error::success();
 }
 
@@ -583,6 +613,44 @@ Error dumpOutputs(const ModelIO &io,
 }
 
 //===----------------------------------------------------------------------===//
+// Run statistics
+//===----------------------------------------------------------------------===//
+
+/// What the MoE layers with a capacity factor did in the last run.
+struct MoeCapacityStats {
+  int64_t dropped = 0; ///< token-expert assignments dropped by capacity
+  int64_t routed = 0;  ///< token-expert assignments made
+};
+
+/// The MoE counters of the last run; none when the model has no MoE layer
+/// with a capacity factor (its kernels then report no such counters).
+Expected<std::optional<MoeCapacityStats>>
+readMoeCapacityStats(deepc_session session) {
+  MoeCapacityStats stats;
+  for (auto [name, value] : {std::pair{"moe.routed_tokens", &stats.routed},
+                             std::pair{"moe.dropped_tokens", &stats.dropped}}) {
+    deepc_status status = deepc_session_get_counter(session, name, value);
+    if (deepc_status_get_code(status) == DEEPC_NOT_FOUND) {
+      deepc_status_free(status);
+      return std::nullopt;
+    }
+    if (Error error = checkStatus(status, Twine("counter '") + name + "'"))
+      return std::move(error);
+  }
+  if (stats.routed <= 0)
+    return std::nullopt;
+  return stats;
+}
+
+/// `moe: 12 of 64 token-expert assignments dropped by capacity (18.8%)`.
+void printMoeCapacityStats(const MoeCapacityStats &stats) {
+  llvm::outs() << "moe: " << stats.dropped << " of " << stats.routed
+               << " token-expert assignments dropped by capacity"
+               << llvm::format(" (%.1f%%)\n", 100.0 * double(stats.dropped) /
+                                                  double(stats.routed));
+}
+
+//===----------------------------------------------------------------------===//
 // --bench
 //===----------------------------------------------------------------------===//
 
@@ -593,6 +661,8 @@ Error runBench(deepc_session session, const ModelIO &io,
     if (Error error = checkStatus(deepc_session_run(session)))
       return error;
   std::vector<double> latenciesMs;
+  // deepc_session_run returns once the outputs are in host memory, on a GPU
+  // too (it synchronizes the stream), so wall time is the run's latency.
   for (unsigned i = 0; i < iterations; ++i) {
     Clock::time_point start = Clock::now();
     deepc_status status = deepc_session_run(session);
@@ -615,6 +685,11 @@ Error runBench(deepc_session session, const ModelIO &io,
                                stats.minMs, stats.meanMs, stats.maxMs);
   llvm::outs() << llvm::format("throughput: %.1f tokens/s at the median\n",
                                tokensPerSecond);
+  // Counters describe the last timed run: the same inputs, so the same
+  // routing as the first run's report unless the model is stochastic.
+  Expected<std::optional<MoeCapacityStats>> moe = readMoeCapacityStats(session);
+  if (!moe)
+    return moe.takeError();
 
   if (jsonFile.empty())
     return Error::success();
@@ -625,6 +700,7 @@ Error runBench(deepc_session session, const ModelIO &io,
   llvm::json::OStream json(os, /*IndentSize=*/2);
   json.object([&] {
     json.attribute("model", modelPath);
+    json.attribute("device", deepc_session_device(session));
     json.attribute("threads", int64_t(numThreads()));
     json.attribute("warmup", int64_t(warmup));
     json.attribute("iterations", int64_t(iterations));
@@ -636,6 +712,10 @@ Error runBench(deepc_session session, const ModelIO &io,
     json.attribute("mean_ms", stats.meanMs);
     json.attribute("max_ms", stats.maxMs);
     json.attribute("tokens_per_s", tokensPerSecond);
+    if (*moe) {
+      json.attribute("moe_dropped_tokens", (*moe)->dropped);
+      json.attribute("moe_routed_tokens", (*moe)->routed);
+    }
     json.attributeObject("inputs", [&] {
       for (const BoundInput &input : inputs) {
         json.attributeArray(input.tensor.name(), [&] {
@@ -660,10 +740,41 @@ Error runBench(deepc_session session, const ModelIO &io,
 // Driver
 //===----------------------------------------------------------------------===//
 
+/// Whether the artifact was compiled with `deepc --dummy-weights`
+/// (manifest.json "dummyWeights"). A manifest that cannot be read counts as
+/// not dummy: loading the model reports what is wrong with it.
+bool hasDummyWeights(StringRef artifact) {
+  llvm::SmallString<256> manifestPath(artifact);
+  llvm::sys::path::append(manifestPath, "manifest.json");
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> text =
+      llvm::MemoryBuffer::getFile(manifestPath);
+  if (!text)
+    return false;
+  Expected<llvm::json::Value> manifest =
+      llvm::json::parse((*text)->getBuffer());
+  if (!manifest) {
+    llvm::consumeError(manifest.takeError());
+    return false;
+  }
+  const llvm::json::Object *object = manifest->getAsObject();
+  return object && object->getBoolean("dummyWeights").value_or(false);
+}
+
 /// Runs the tool; returns its exit code, or an error to report.
 Expected<int> runTool() {
   if (Error error = validateFlags())
     return std::move(error);
+  if (!printIO && hasDummyWeights(modelPath)) {
+    // Refused before the weights are made up: comparing random weights'
+    // outputs with a reference can only fail.
+    if (check)
+      return makeError("--check: '" + modelPath +
+                       "' was compiled with --dummy-weights, so its outputs "
+                       "cannot match a reference; recompile it without "
+                       "--dummy-weights to check it");
+    llvm::errs() << "deepc-run: note: weights are dummy (random): outputs "
+                    "are meaningless, timings are not\n";
+  }
 
   deepc_model rawModel = nullptr;
   if (Error error = checkStatus(deepc_model_load(modelPath.c_str(), &rawModel)))
@@ -678,7 +789,8 @@ Expected<int> runTool() {
   }
 
   deepc_session rawSession = nullptr;
-  if (Error error = checkStatus(deepc_session_create(model.get(), &rawSession)))
+  if (Error error = checkStatus(deepc_session_create_on(
+          model.get(), device, deviceIndex, &rawSession)))
     return std::move(error);
   SessionPtr session(rawSession);
   if (numThreads().getNumOccurrences())
@@ -695,6 +807,9 @@ Expected<int> runTool() {
     return std::move(error);
   if (Error error = checkStatus(deepc_session_run(session.get())))
     return std::move(error);
+  // After the run: on a GPU it also says whether later runs replay a graph.
+  if (verbose)
+    llvm::outs() << "device: " << deepc_session_summary(session.get()) << "\n";
 
   std::vector<deepc_tensor_view> views(io->outputs.size());
   for (size_t i = 0; i < views.size(); ++i)
@@ -712,6 +827,12 @@ Expected<int> runTool() {
   } else {
     printOutputSummaries(*io, views);
   }
+  Expected<std::optional<MoeCapacityStats>> moe =
+      readMoeCapacityStats(session.get());
+  if (!moe)
+    return moe.takeError();
+  if (*moe)
+    printMoeCapacityStats(**moe);
   if (!dumpDir.empty())
     if (Error error = dumpOutputs(*io, views))
       return std::move(error);

@@ -53,6 +53,9 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 
@@ -102,10 +105,12 @@ cl::opt<int64_t> defaultMaxDim(
     cl::desc("Upper bound of every symbolic dim --max-dims does not name"),
     cl::value_desc("N"), cl::init(512), cl::cat(deepcCategory));
 
-cl::opt<std::string> target("target",
-                            cl::desc("Target to compile for (only cpu so far)"),
-                            cl::value_desc("name"), cl::init("cpu"),
-                            cl::cat(deepcCategory));
+cl::opt<std::string> target(
+    "target",
+    cl::desc("Target to compile for: cpu, or cuda:sm_XX[,sm_YY...] (e.g. "
+             "cuda:sm_90a, cuda:sm_80,sm_90a): the regions also become CUDA "
+             "kernels compiled with nvcc for those GPUs"),
+    cl::value_desc("target"), cl::init("cpu"), cl::cat(deepcCategory));
 
 cl::opt<std::string>
     cxxCompiler("cxx",
@@ -136,6 +141,12 @@ cl::opt<bool> noFuse("no-fuse",
                               "(for debugging and tests)"),
                      cl::init(false), cl::cat(deepcCategory));
 
+cl::opt<bool> noFuseEpilogue(
+    "no-fuse-epilogue",
+    cl::desc("Run the regions that read a matmul's result as steps of their "
+             "own instead of as the matmul's epilogue (for measurements)"),
+    cl::init(false), cl::cat(deepcCategory));
+
 cl::opt<bool> verbose("verbose", cl::desc("Report progress on stderr"),
                       cl::init(false), cl::cat(deepcCategory));
 cl::alias verboseShort("v", cl::desc("Alias for --verbose"),
@@ -157,16 +168,26 @@ cl::opt<uint64_t> inlineWeightsUpTo(
     cl::init(mlir::deepc::OnnxImportOptions().inlineElementsLimit),
     cl::cat(deepcCategory));
 
+cl::opt<bool> dummyWeights(
+    "dummy-weights",
+    cl::desc("Compile without reading the weights, for benchmarks at full "
+             "size: large initializers are left unread (their external-data "
+             "files may be absent) and the runtime fills them with random "
+             "values; outputs are meaningless, timings are not"),
+    cl::init(false), cl::cat(deepcCategory));
+
 /// The passes run after import, in the syntax of --pipeline and of
 /// deepc-opt's --pass-pipeline: legalize, let the folders clean up what
 /// legalization leaves (constant shape arithmetic, identity reshapes,
-/// duplicate shape_of), raise norms, rotary, attention and MoE layers, and
-/// clean up again (docs/passes.md draws the stages).
+/// duplicate shape_of), raise norms, rotary, attention, MoE layers (after
+/// the MoE passes, so that shared experts join their deepc.moe first) and
+/// dense gated MLPs, and clean up again (docs/passes.md draws the stages).
 constexpr const char *kDefaultPipeline =
     "builtin.module(deepc-legalize-onnx,canonicalize,cse,"
     "deepc-raise-rms-norm,deepc-raise-rotary,canonicalize,"
     "deepc-raise-attention,deepc-simplify-attention-mask,"
-    "deepc-raise-moe,deepc-raise-moe-loop,canonicalize,cse)";
+    "deepc-raise-moe,deepc-raise-moe-loop,deepc-raise-gated-mlp,canonicalize,"
+    "cse)";
 
 cl::opt<std::string> passPipeline(
     "pipeline",
@@ -175,6 +196,14 @@ cl::opt<std::string> passPipeline(
              "'builtin.module(deepc-legalize-onnx,cse)'; the same text "
              "deepc-opt --pass-pipeline takes"),
     cl::value_desc("pipeline"), cl::init(""), cl::cat(deepcCategory));
+
+cl::opt<double> moeCapacityFactor(
+    "moe-capacity-factor",
+    cl::desc("Cap every MoE layer's experts at ceil(F * tokens * top_k / "
+             "experts) tokens each, dropping the rest (deepc-run reports how "
+             "many): appends deepc-set-moe-capacity{capacity-factor=F} to "
+             "the pipeline (default or --pipeline). 0 drops nothing"),
+    cl::value_desc("F"), cl::init(0.0), cl::cat(deepcCategory));
 
 cl::opt<bool>
     printPipeline("print-pipeline",
@@ -363,6 +392,7 @@ FailureOr<OwningOpRef<ModuleOp>> loadModule(MLIRContext &context) {
   if (!StringRef(inputFilename).ends_with(".mlir")) {
     mlir::deepc::OnnxImportOptions options;
     options.inlineElementsLimit = inlineWeightsUpTo;
+    options.dummyWeights = dummyWeights;
     return mlir::deepc::importOnnxModel(inputFilename, context, options);
   }
   llvm::SourceMgr sourceMgr;
@@ -440,10 +470,38 @@ void printReport(const PassReport &report) {
     os << "deepc: report: no raising pass raised or considered anything\n";
 }
 
+/// The shortest text that reads back as the same double ("0.5", "nan").
+std::string formatFactor(double factor) {
+  char text[32];
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(text, sizeof(text), "%.*g", precision, factor);
+    if (std::strtod(text, nullptr) == factor)
+      break;
+  }
+  return text;
+}
+
+/// `text`, a pipeline anchored on builtin.module, with the pass that
+/// --moe-capacity-factor asks for appended inside the anchor; `text` itself
+/// when the flag is not given.
+std::string withMoeCapacity(StringRef text) {
+  if (!moeCapacityFactor.getNumOccurrences())
+    return text.str();
+  StringRef body = text.rtrim();
+  if (!body.consume_back(")"))
+    return text.str(); // not a pipeline; its parser reports that
+  bool empty = body.rtrim().ends_with("(");
+  return (body + (empty ? "" : ",") +
+          "deepc-set-moe-capacity{capacity-factor=" +
+          formatFactor(moeCapacityFactor) + "})")
+      .str();
+}
+
 /// Runs the pass pipeline (--pipeline, else kDefaultPipeline) on the
 /// imported module and appends it to `pipeline`. The default runs only
 /// when the module holds onnx ops, so a `.mlir` input already in the deepc
-/// dialect is kept exactly as written; a pipeline given runs always.
+/// dialect is kept exactly as written; a pipeline given runs always, and
+/// so does the pass --moe-capacity-factor appends.
 LogicalResult runPassPipeline(ModuleOp module, MLIRContext &context,
                               std::string &pipeline, PassReport &passReport) {
   bool hasOnnxOps = false;
@@ -452,11 +510,16 @@ LogicalResult runPassPipeline(ModuleOp module, MLIRContext &context,
         onnx::OnnxDialect::getDialectNamespace())
       hasOnnxOps = true;
   });
-  if (!hasOnnxOps && passPipeline.empty())
+  bool setCapacity = moeCapacityFactor.getNumOccurrences() > 0;
+  if (!hasOnnxOps && passPipeline.empty() && !setCapacity)
     return success();
 
-  StringRef text = passPipeline.empty() ? StringRef(kDefaultPipeline)
-                                        : StringRef(passPipeline);
+  // A deepc-dialect module without --pipeline gets the capacity pass alone.
+  std::string fullText =
+      withMoeCapacity(!passPipeline.empty() ? StringRef(passPipeline)
+                      : hasOnnxOps          ? StringRef(kDefaultPipeline)
+                                            : StringRef("builtin.module()"));
+  StringRef text = fullText;
   std::string parseError;
   llvm::raw_string_ostream errorStream(parseError);
   FailureOr<OpPassManager> parsed = parsePassPipeline(text, errorStream);
@@ -466,7 +529,9 @@ LogicalResult runPassPipeline(ModuleOp module, MLIRContext &context,
     StringRef why = StringRef(parseError).split('\n').first;
     if (size_t at = why.find("error: "); at != StringRef::npos)
       why = why.drop_front(at + strlen("error: "));
-    fail("invalid --pipeline '" + text + "': " + why);
+    // Quoted as the user wrote it, without the capacity pass.
+    fail("invalid --pipeline '" +
+         (passPipeline.empty() ? text : StringRef(passPipeline)) + "': " + why);
     return failure();
   }
   if (parsed->getOpAnchorName() != ModuleOp::getOperationName()) {
@@ -529,6 +594,14 @@ int planModel(ModuleOp module, mlir::deepc::ModelPlan &model,
       llvm::errs() << "deepc: folded " << folded
                    << " step(s) on constants at compile time\n";
   }
+  // After folding, so that no matmul on constants keeps an epilogue.
+  if (!noFuse && !noFuseEpilogue) {
+    unsigned fused = mlir::deepc::fuseEpilogues(model);
+    pipeline += ",fuse-epilogues";
+    if (verbose)
+      llvm::errs() << "deepc: fused " << fused
+                   << " region(s) into their matmul's epilogue\n";
+  }
 
   std::map<std::string, int64_t> bounds;
   if (llvm::Error error = mlir::deepc::parseDimBounds(maxDims, bounds))
@@ -569,15 +642,33 @@ int main(int argc, char **argv) {
       "  MODEL may also be a .mlir file in the onnx or deepc dialect.\n");
 
   if (printPipeline) {
-    llvm::outs() << kDefaultPipeline << "\n";
+    llvm::outs() << withMoeCapacity(kDefaultPipeline) << "\n";
     return 0;
   }
   if (inputFilename.empty())
     return fail("no input file (see --help)");
-  if (target != "cpu")
-    return fail("target '" + target +
-                "' is not supported yet; the only "
-                "target is cpu");
+  std::optional<std::vector<std::string>> cudaArchitectures;
+  if (StringRef cudaTarget = target; cudaTarget.consume_front("cuda")) {
+    if (cudaTarget.empty())
+      cudaTarget = ":sm_90a";
+    if (!cudaTarget.consume_front(":"))
+      return fail("unknown target '" + target +
+                  "': expected cpu or cuda:sm_XX[,sm_YY...]");
+    llvm::Expected<std::vector<std::string>> parsed =
+        mlir::deepc::parseCudaArchitectures(cudaTarget);
+    if (!parsed)
+      return fail("--target=" + target + ": " +
+                  llvm::toString(parsed.takeError()));
+    cudaArchitectures = std::move(*parsed);
+  } else if (target != "cpu") {
+    return fail("unknown target '" + target +
+                "': expected cpu or cuda:sm_XX[,sm_YY...]");
+  }
+  if (moeCapacityFactor.getNumOccurrences() &&
+      (!(moeCapacityFactor >= 0) || !std::isfinite(moeCapacityFactor)))
+    return fail("--moe-capacity-factor must be a finite number, 0 or more, "
+                "not " +
+                formatFactor(moeCapacityFactor));
   if (cpuKind != "native" && cpuKind != "generic")
     return fail("--cpu must be native or generic, not '" + cpuKind + "'");
 
@@ -645,6 +736,12 @@ int main(int argc, char **argv) {
   options.cpu.cxx = cxxCompiler;
   options.cpu.cpu = cpuKind;
   options.cpu.verbose = verbose;
+  if (cudaArchitectures) {
+    options.cuda.emplace();
+    options.cuda->architectures = *cudaArchitectures;
+    options.cuda->verbose = verbose;
+    options.pipeline += ",emit-cuda";
+  }
   if (verbose)
     llvm::errs() << "deepc: " << model.plan.steps.size() << " steps, "
                  << model.plan.values.size() << " values, arena "

@@ -51,6 +51,12 @@ struct OnnxImportOptions {
   /// reach it long before `maxNodes`, and calls of empty functions, which
   /// make no node, count too. 256 MiB is some 500,000 inlined nodes.
   uint64_t inlineBudget = uint64_t(256) << 20;
+  /// Compile without the weights, for benchmarks (include/deepc/Import/
+  /// DummyWeights.h): initializers larger than `inlineElementsLimit` are
+  /// not read, and their external-data files may be absent (small ones in
+  /// an absent file become dummy too), unless some node reads them as a
+  /// shape, axes or count.
+  bool dummyWeights = false;
 };
 
 /// Imports the ONNX model at `path` into a new module holding one

@@ -9,6 +9,10 @@
 #include "deepc/rt/Session.h"
 #include "deepc_runtime.h"
 
+#ifdef DEEPC_HAVE_CUDA
+#include "deepc/rt/cuda/CudaBackend.h"
+#endif
+
 #include <cstring>
 #include <new>
 
@@ -20,6 +24,7 @@
 #endif
 
 using deepc::rt::DType;
+using deepc::rt::ExecutionSession;
 using deepc::rt::Model;
 using deepc::rt::Session;
 using deepc::rt::Status;
@@ -35,7 +40,9 @@ struct deepc_model_s {
 };
 
 struct deepc_session_s {
-  std::unique_ptr<Session> session;
+  std::unique_ptr<ExecutionSession> session;
+  std::string device;  ///< what deepc_session_device returns
+  std::string summary; ///< what deepc_session_summary last returned
 };
 
 namespace {
@@ -58,6 +65,49 @@ deepc_status toC(const Status &status) {
 deepc_status nullArgument(const char *function, const char *argument) {
   return makeStatus(DEEPC_INVALID_ARGUMENT,
                     std::string(function) + ": " + argument + " is NULL");
+}
+
+/// The session of `device` for `model`: the CPU Session or, in a runtime
+/// built with CUDA, a CudaSession with the artifact's CUDA regions.
+Status createSession(std::shared_ptr<const Model> model, deepc_device device,
+                     int32_t index, std::unique_ptr<ExecutionSession> &out) {
+  if (device == DEEPC_DEVICE_DEFAULT)
+    device = model->manifest().target == "cuda" ? DEEPC_DEVICE_CUDA
+                                                : DEEPC_DEVICE_CPU;
+  if (device == DEEPC_DEVICE_CPU) {
+    if (index != 0)
+      return deepc::rt::invalidArgument("device index " +
+                                        std::to_string(index) +
+                                        " on the CPU: the CPU is device 0");
+    std::unique_ptr<Session> session;
+    DEEPC_RETURN_IF_ERROR(Session::create(std::move(model), session));
+    out = std::move(session);
+    return deepc::rt::okStatus();
+  }
+  if (device != DEEPC_DEVICE_CUDA)
+    return deepc::rt::invalidArgument("unknown device " +
+                                      std::to_string(int(device)) +
+                                      "; expected DEEPC_DEVICE_DEFAULT, "
+                                      "DEEPC_DEVICE_CPU or DEEPC_DEVICE_CUDA");
+#ifdef DEEPC_HAVE_CUDA
+  namespace cuda = deepc::rt::cuda;
+  // The device first: without one, that is the message users need, not a
+  // failure to load the artifact's CUDA library.
+  DEEPC_RETURN_IF_ERROR(cuda::probeCudaDevice(index));
+  cuda::CudaOptions options;
+  options.device = index;
+  DEEPC_RETURN_IF_ERROR(model->cudaRegionFunctions(options.regionFunctions));
+  std::unique_ptr<cuda::CudaSession> session;
+  DEEPC_RETURN_IF_ERROR(
+      cuda::CudaSession::create(std::move(model), options, session));
+  out = std::move(session);
+  return deepc::rt::okStatus();
+#else
+  (void)index;
+  return deepc::rt::unsupported(
+      "this runtime was built without CUDA: run on the CPU (it runs CUDA "
+      "artifacts too), or rebuild deepc with nvcc and DEEPC_ENABLE_CUDA=ON");
+#endif
 }
 
 } // namespace
@@ -107,6 +157,10 @@ DEEPC_EXPORT deepc_status deepc_model_load(const char *path,
 }
 
 DEEPC_EXPORT void deepc_model_release(deepc_model model) { delete model; }
+
+DEEPC_EXPORT const char *deepc_model_target(deepc_model model) {
+  return model ? model->model->manifest().target.c_str() : "";
+}
 
 DEEPC_EXPORT size_t deepc_model_num_inputs(deepc_model model) {
   return model ? model->model->numInputs() : 0;
@@ -192,14 +246,40 @@ DEEPC_EXPORT deepc_status deepc_session_create(deepc_model model,
   *out_session = nullptr;
   if (!model)
     return nullArgument("deepc_session_create", "model");
-  std::unique_ptr<Session> session;
-  if (Status s = Session::create(model->model, session); !s.ok())
+  return deepc_session_create_on(model, DEEPC_DEVICE_DEFAULT, 0, out_session);
+}
+
+DEEPC_EXPORT deepc_status deepc_session_create_on(deepc_model model,
+                                                  deepc_device device,
+                                                  int32_t device_index,
+                                                  deepc_session *out_session) {
+  if (!out_session)
+    return nullArgument("deepc_session_create_on", "out_session");
+  *out_session = nullptr;
+  if (!model)
+    return nullArgument("deepc_session_create_on", "model");
+  std::unique_ptr<ExecutionSession> session;
+  if (Status s = createSession(model->model, device, device_index, session);
+      !s.ok())
     return toC(s);
-  deepc_session handle = new (std::nothrow) deepc_session_s{std::move(session)};
+  std::string name = session->device();
+  deepc_session handle = new (std::nothrow)
+      deepc_session_s{std::move(session), std::move(name), std::string()};
   if (!handle)
     return &gOutOfMemory;
   *out_session = handle;
   return nullptr;
+}
+
+DEEPC_EXPORT const char *deepc_session_device(deepc_session session) {
+  return session ? session->device.c_str() : "";
+}
+
+DEEPC_EXPORT const char *deepc_session_summary(deepc_session session) {
+  if (!session)
+    return "";
+  session->summary = session->session->summary();
+  return session->summary.c_str();
 }
 
 DEEPC_EXPORT void deepc_session_release(deepc_session session) {
@@ -263,6 +343,26 @@ DEEPC_EXPORT deepc_status deepc_session_set_num_threads(deepc_session session,
   return nullptr;
 }
 
+DEEPC_EXPORT deepc_status deepc_session_get_counter(deepc_session session,
+                                                    const char *name,
+                                                    int64_t *out_value) {
+  if (!session)
+    return nullArgument("deepc_session_get_counter", "session");
+  if (!name)
+    return nullArgument("deepc_session_get_counter", "name");
+  if (!out_value)
+    return nullArgument("deepc_session_get_counter", "out_value");
+  return toC(session->session->counter(name, *out_value));
+}
+
 DEEPC_EXPORT const char *deepc_runtime_version(void) { return "0.1.0"; }
+
+DEEPC_EXPORT int deepc_runtime_has_cuda(void) {
+#ifdef DEEPC_HAVE_CUDA
+  return 1;
+#else
+  return 0;
+#endif
+}
 
 } // extern "C"

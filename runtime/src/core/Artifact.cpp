@@ -110,6 +110,17 @@ json::Value manifestToJson(const Manifest &m) {
   root["weightsFile"] = m.weightsFile;
   root["weightsBytes"] = int64_t(m.weightsBytes);
   root["codeLibrary"] = m.codeLibrary;
+  if (m.target == "cuda") {
+    root["cudaLibrary"] = m.cudaLibrary;
+    json::Value architectures = json::Value::array();
+    for (const std::string &arch : m.cudaArchitectures)
+      architectures.push(arch);
+    root["cudaArchitectures"] = std::move(architectures);
+  }
+  if (m.dummyWeights) {
+    root["dummyWeights"] = true;
+    root["dummyWeightsOffset"] = int64_t(m.dummyWeightsOffset);
+  }
   return root;
 }
 
@@ -155,8 +166,33 @@ Status manifestFromJson(const json::Value &root, Manifest &m) {
   m.weightsBytes = uint64_t(weightsBytes->asInt());
   DEEPC_RETURN_IF_ERROR(
       readString(root, "codeLibrary", m.codeLibrary, false, ""));
+  DEEPC_RETURN_IF_ERROR(
+      readString(root, "cudaLibrary", m.cudaLibrary, false, ""));
+  if (const json::Value *architectures = root.get("cudaArchitectures")) {
+    if (!architectures->isArray())
+      return fail("cudaArchitectures", "must be an array of strings");
+    for (size_t i = 0; i < architectures->size(); ++i) {
+      if (!(*architectures)[i].isString())
+        return fail("cudaArchitectures", "must be an array of strings");
+      m.cudaArchitectures.push_back((*architectures)[i].asString());
+    }
+  }
+  if (const json::Value *dummy = root.get("dummyWeights")) {
+    if (!dummy->isBool())
+      return fail("dummyWeights", "must be true or false");
+    m.dummyWeights = dummy->asBool();
+  }
+  if (m.dummyWeights) {
+    const json::Value *offset = root.get("dummyWeightsOffset");
+    if (!offset || !offset->isInt() || offset->asInt() < 0 ||
+        uint64_t(offset->asInt()) > m.weightsBytes)
+      return fail("dummyWeightsOffset",
+                  "must be an integer from 0 to weightsBytes");
+    m.dummyWeightsOffset = uint64_t(offset->asInt());
+  }
   // The files are opened relative to the artifact: refuse paths that leave it.
-  for (const std::string *file : {&m.planFile, &m.weightsFile, &m.codeLibrary})
+  for (const std::string *file :
+       {&m.planFile, &m.weightsFile, &m.codeLibrary, &m.cudaLibrary})
     if (file->find('/') != std::string::npos || *file == "..")
       return fail("files", "\"" + *file + "\" must be a plain file name");
   return okStatus();

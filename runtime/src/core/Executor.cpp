@@ -194,6 +194,15 @@ Status computeCapacities(Plan &plan,
   CapacityPlanner planner(plan, constantData, kernels);
   for (const PlanStep &step : plan.steps)
     planner.planStep(step);
+  // A matmul's epilogue consumes the result block by block as it is made:
+  // the whole result never exists, so it gets no arena slot. Dynamic, it is
+  // still allocated at run time where the pair runs unfused.
+  for (const PlanStep &step : plan.steps)
+    if (step.epilogue)
+      for (int id : step.outputs) {
+        plan.values[id].dynamic = true;
+        plan.values[id].capacity = 0;
+      }
   return okStatus();
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <new>
+#include <string_view>
 
 namespace deepc::rt {
 
@@ -107,6 +108,15 @@ void *KernelContext::scratch(size_t bytes) {
   delete[] probe;
   scratch_.emplace_back(bytes ? bytes : 1);
   return scratch_.back().data();
+}
+
+void KernelContext::addCounter(const char *name, int64_t n) {
+  if (!counters_)
+    return;
+  auto it = counters_->find(std::string_view(name));
+  if (it == counters_->end())
+    it = counters_->emplace(name, 0).first;
+  it->second += n;
 }
 
 } // namespace deepc::rt

@@ -8,6 +8,8 @@
 
 #include "deepc/rt/Plan.h"
 
+#include <algorithm>
+
 namespace deepc::rt {
 
 namespace {
@@ -221,6 +223,7 @@ Status stepFromJson(const json::Value &v, size_t index, PlanStep &out) {
   DEEPC_RETURN_IF_ERROR(r.ints(v, "outputs", out.outputs));
   DEEPC_RETURN_IF_ERROR(r.string(v, "loc", out.loc, /*required=*/false));
   DEEPC_RETURN_IF_ERROR(r.string(v, "symbol", out.symbol, /*required=*/false));
+  DEEPC_RETURN_IF_ERROR(r.boolean(v, "epilogue", out.epilogue));
   if (const json::Value *attrs = v.get("attrs")) {
     if (!attrs->isObject())
       return r.fail("\"attrs\" must be an object");
@@ -306,6 +309,35 @@ Status validateRegion(const Plan &plan, size_t s) {
   }
   if (step.body.back().dtype != plan.values[step.outputs[0]].dtype)
     return fail("the body's result dtype differs from the output's");
+  return okStatus();
+}
+
+/// A matmul with an epilogue hands its result to the region right after it
+/// and to nothing else, so that the two can run as one.
+Status validateEpilogue(const Plan &plan, size_t s) {
+  const PlanStep &step = plan.steps[s];
+  auto fail = [&](const std::string &m) {
+    return corruptArtifact("plan.json: " + stepName(plan, s) + ": " + m);
+  };
+  if (step.op != "deepc.matmul" || step.outputs.size() != 1)
+    return fail("only a deepc.matmul with one output has an epilogue");
+  if (s + 1 >= plan.steps.size() || plan.steps[s + 1].op != "region")
+    return fail("an epilogue needs a region step right after the matmul");
+  int result = step.outputs[0];
+  const std::vector<int> &regionInputs = plan.steps[s + 1].inputs;
+  if (std::count(regionInputs.begin(), regionInputs.end(), result) != 1)
+    return fail("the epilogue region must read the matmul's result once");
+  for (size_t t = s + 2; t < plan.steps.size(); ++t)
+    for (int in : plan.steps[t].inputs)
+      if (in == result)
+        return fail("the result of a matmul with an epilogue is read by " +
+                    stepName(plan, t) + " too");
+  for (const PlanIO &io : plan.outputs)
+    if (io.value == result)
+      return fail("the result of a matmul with an epilogue is a model output");
+  for (const PlanValue &v : plan.values)
+    if (v.aliasOf == result)
+      return fail("the result of a matmul with an epilogue has a view");
   return okStatus();
 }
 
@@ -426,6 +458,8 @@ Status validate(const Plan &plan) {
     else if (!step.body.empty())
       return corruptArtifact("plan.json: " + stepName(plan, s) +
                              ": only regions have a body");
+    if (step.epilogue)
+      DEEPC_RETURN_IF_ERROR(validateEpilogue(plan, s));
   }
 
   for (const PlanIO &io : plan.inputs)
@@ -511,6 +545,8 @@ json::Value planToJson(const Plan &plan) {
     }
     if (!s.symbol.empty())
       js["symbol"] = s.symbol;
+    if (s.epilogue)
+      js["epilogue"] = true;
     steps.push(std::move(js));
   }
   root["steps"] = std::move(steps);

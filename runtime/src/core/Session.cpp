@@ -8,12 +8,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "deepc/rt/Session.h"
+#include "core/Epilogue.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <omp.h>
 #include <sys/mman.h>
 
 namespace deepc::rt {
@@ -38,6 +40,21 @@ std::string stepName(const PlanStep &step) {
 alignas(kBufferAlignment) unsigned char gEmptyBuffer[kBufferAlignment];
 
 } // namespace
+
+ExecutionSession::~ExecutionSession() = default;
+
+std::string Session::summary() const {
+  const Plan &plan = model_->plan();
+  size_t compiled = 0, interpreted = 0;
+  for (size_t s = 0; s < plan.steps.size(); ++s)
+    if (plan.steps[s].op == "region")
+      ++(model_->regionFunction(s) ? compiled : interpreted);
+  std::string text = "cpu: " + std::to_string(plan.steps.size()) + " steps";
+  if (compiled || interpreted)
+    text += " (" + std::to_string(compiled) + " compiled regions, " +
+            std::to_string(interpreted) + " interpreted)";
+  return text;
+}
 
 Status Session::create(std::shared_ptr<const Model> model,
                        std::unique_ptr<Session> &out) {
@@ -144,6 +161,9 @@ Status Session::checkInputDims() const {
 
 Status Session::run() {
   hasRun_ = false;
+  // Counters describe one run; keeping the names spares the allocations.
+  for (auto &entry : counters_)
+    entry.second = 0;
   const Plan &plan = model_->plan();
   for (size_t i = 0; i < bound_.size(); ++i)
     if (!isBound_[i])
@@ -173,10 +193,13 @@ Status Session::run() {
   }
 
   if (!profile_) {
-    for (size_t s = 0; s < plan.steps.size(); ++s)
+    // A matmul with an epilogue runs the region after it as well.
+    for (size_t s = 0; s < plan.steps.size();
+         s += plan.steps[s].epilogue ? 2 : 1)
       DEEPC_RETURN_IF_ERROR(runStep(s));
   } else {
-    for (size_t s = 0; s < plan.steps.size(); ++s) {
+    for (size_t s = 0; s < plan.steps.size();
+         s += plan.steps[s].epilogue ? 2 : 1) {
       auto start = std::chrono::steady_clock::now();
       DEEPC_RETURN_IF_ERROR(runStep(s));
       stepSeconds_[s] += std::chrono::duration<double>(
@@ -261,37 +284,7 @@ Status Session::placeOutput(size_t s, int id, TensorRef &out) {
 }
 
 Status Session::runRegion(size_t s, KernelContext &ctx) {
-  deepc_region_fn fn = model_->regionFunction(s);
-  if (!fn)
-    return interpretRegion(ctx);
-  TensorRef &out = ctx.output(0);
-  if (out.numel() == 0)
-    return okStatus();
-  int n = ctx.numInputs();
-  std::vector<const void *> inputs(static_cast<size_t>(n));
-  std::vector<int64_t> strides(size_t(n) * DEEPC_REGION_MAX_RANK, 0);
-  for (int i = 0; i < n; ++i) {
-    inputs[i] = ctx.input(i).data;
-    broadcastStrides(ctx.input(i).shape, out.shape,
-                     &strides[size_t(i) * DEEPC_REGION_MAX_RANK]);
-  }
-  deepc_region_args args;
-  args.num_inputs = n;
-  args.inputs = inputs.data();
-  args.input_strides = strides.data();
-  args.output = out.data;
-  args.rank = out.shape.rank;
-  args.dims = out.shape.dims;
-  args.num_threads = numThreads_;
-  int rc = fn(&args);
-  if (rc == DEEPC_REGION_FAULT)
-    return invalidArgument(stepName(ctx.step()) +
-                           ": integer division or modulo by zero");
-  if (rc != 0)
-    return internalError("compiled region '" + ctx.step().symbol + "' of " +
-                         stepName(ctx.step()) + " failed with code " +
-                         std::to_string(rc));
-  return okStatus();
+  return runRegionFunction(model_->regionFunction(s), ctx, numThreads_);
 }
 
 Status Session::runStep(size_t s) {
@@ -327,7 +320,56 @@ Status Session::runStep(size_t s) {
   KernelContext ctx(step, ins, int(step.inputs.size()), outs,
                     int(step.outputs.size()));
   ctx.numThreads = numThreads_;
+  ctx.setCounters(&counters_);
   DEEPC_RETURN_IF_ERROR(isRegion ? inferRegion(ctx) : kernel->infer(ctx));
+
+  if (step.epilogue) {
+    // The matmul and the region after it, as one step (core/Epilogue.h).
+    const PlanStep &regionStep = plan.steps[s + 1];
+    int result = step.outputs[0];
+    int numRegionInputs = int(regionStep.inputs.size()), resultInput = -1;
+    std::vector<TensorRef> regionIns(regionStep.inputs.size());
+    for (int i = 0; i < numRegionInputs; ++i) {
+      if (regionStep.inputs[i] == result)
+        resultInput = i;
+      else
+        regionIns[i] = values_[regionStep.inputs[i]];
+    }
+    regionIns[resultInput] = outs[0];
+    TensorRef regionOut;
+    regionOut.dtype = plan.values[regionStep.outputs[0]].dtype;
+    KernelContext regionCtx(regionStep, regionIns.data(), numRegionInputs,
+                            &regionOut, 1);
+    regionCtx.numThreads = numThreads_;
+    DEEPC_RETURN_IF_ERROR(inferRegion(regionCtx));
+    DEEPC_RETURN_IF_ERROR(placeOutput(s + 1, regionStep.outputs[0], regionOut));
+
+    int threads = numThreads_ > 0 ? numThreads_ : omp_get_max_threads();
+    EpilogueBlocks blocks =
+        planEpilogueBlocks(ctx, regionCtx, resultInput, threads);
+    // The result's buffer holds one block per thread, not the whole result;
+    // a plan that gave it a smaller slot runs the pair unblocked.
+    TensorRef scratch = outs[0];
+    scratch.shape = Shape();
+    scratch.shape.push(int64_t(threads) * blocks.blockRows);
+    scratch.shape.push(blocks.cols);
+    const PlanValue &resultValue = plan.values[result];
+    if (blocks.blockRows &&
+        (resultValue.dynamic || scratch.bytes() <= resultValue.capacity)) {
+      DEEPC_RETURN_IF_ERROR(placeOutput(s, result, scratch));
+      DEEPC_RETURN_IF_ERROR(runEpilogueBlocks(
+          *kernel, ctx, regionCtx, resultInput, model_->regionFunction(s + 1),
+          blocks, scratch.data, threads));
+      ++counters_["epilogue.blocked_steps"];
+    } else {
+      DEEPC_RETURN_IF_ERROR(placeOutput(s, result, outs[0]));
+      regionIns[resultInput].data = outs[0].data;
+      DEEPC_RETURN_IF_ERROR(kernel->run(ctx));
+      DEEPC_RETURN_IF_ERROR(runRegion(s + 1, regionCtx));
+    }
+    values_[regionStep.outputs[0]] = regionOut;
+    return okStatus();
+  }
 
   bool allAliases = !step.outputs.empty();
   for (size_t i = 0; i < step.outputs.size(); ++i) {
@@ -340,6 +382,15 @@ Status Session::runStep(size_t s) {
 
   for (size_t i = 0; i < step.outputs.size(); ++i)
     values_[step.outputs[i]] = outs[i];
+  return okStatus();
+}
+
+Status Session::counter(std::string_view name, int64_t &out) const {
+  auto it = counters_.find(name);
+  if (it == counters_.end())
+    return notFound("no counter named '" + std::string(name) +
+                    "': no kernel of this model has reported it");
+  out = it->second;
   return okStatus();
 }
 

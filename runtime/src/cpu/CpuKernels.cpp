@@ -14,6 +14,7 @@ const KernelRegistry &cpuKernels() {
     cpu::registerRotaryKernels(r);
     cpu::registerAttentionKernels(r);
     cpu::registerMoeKernels(r);
+    cpu::registerGatedMlpKernels(r);
     cpu::registerQuantKernels(r);
     cpu::registerGatherKernels(r);
     cpu::registerScatterKernels(r);

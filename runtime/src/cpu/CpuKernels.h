@@ -12,7 +12,7 @@
 namespace deepc::rt::cpu {
 
 // Math (Matmul.cpp, Reduce.cpp, Softmax.cpp, Norm.cpp, Rotary.cpp,
-// Attention.cpp, Moe.cpp, Quant.cpp).
+// Attention.cpp, Moe.cpp, GatedMlp.cpp, Quant.cpp).
 void registerMatmulKernels(KernelRegistry &registry);    // matmul
 void registerReduceKernels(KernelRegistry &registry);    // reduce_*, argmax
 void registerSoftmaxKernels(KernelRegistry &registry);   // softmax, topk, cumsum
@@ -20,6 +20,7 @@ void registerNormKernels(KernelRegistry &registry);      // rms_norm, layer_norm
 void registerRotaryKernels(KernelRegistry &registry);    // rotary
 void registerAttentionKernels(KernelRegistry &registry); // attention
 void registerMoeKernels(KernelRegistry &registry);       // moe
+void registerGatedMlpKernels(KernelRegistry &registry);  // gated_mlp
 void registerQuantKernels(KernelRegistry &registry); // quantize, dequantize, qmatmul
 
 // Data movement and indexing (Gather.cpp, Scatter.cpp, Shape.cpp,

@@ -261,6 +261,8 @@ inline void linear(int64_t rows, int64_t n, int64_t k, const float *x,
 struct Routing {
   std::vector<int32_t> expert;
   std::vector<float> weight;
+  /// The (token, choice) assignments capacity dropped.
+  int64_t dropped = 0;
 };
 
 void route(KernelContext &ctx, const MoeShape &p, const float *logits,
@@ -342,8 +344,10 @@ void route(KernelContext &ctx, const MoeShape &p, const float *logits,
     std::vector<int64_t> taken(size_t(e), 0);
     for (int64_t s = 0; s < p.tokens * k; ++s) {
       int32_t ex = r.expert[s];
-      if (taken[ex]++ >= capacity)
+      if (taken[ex]++ >= capacity) {
         r.expert[s] = -1;
+        ++r.dropped;
+      }
     }
   }
 }
@@ -378,6 +382,12 @@ Status runMoe(KernelContext &ctx) {
   linear(T, E, H, x, H, router, logits, E);
   Routing r;
   route(ctx, p, logits, correction, r);
+  // Only layers with a capacity report, so that a model without one has
+  // no MoE counters at all and deepc-run stays quiet about it.
+  if (p.capacityFactor > 0) {
+    ctx.addCounter("moe.routed_tokens", T * K);
+    ctx.addCounter("moe.dropped_tokens", r.dropped);
+  }
 
   // 2. Group the kept (token, choice) slots by expert, in token order.
   std::vector<int64_t> count(size_t(E), 0), start(size_t(E + 1), 0);

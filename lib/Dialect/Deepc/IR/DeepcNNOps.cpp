@@ -1,8 +1,9 @@
 //===- DeepcNNOps.cpp - deepc semantic transformer ops --------------------===//
 //
-// Verifiers and type inference for norms, rotary embedding, attention and
-// the MoE layer. Messages speak the model's language (heads, experts, top_k)
-// because the user who reads them wrote a model, not IR.
+// Verifiers and type inference for norms, rotary embedding, attention,
+// the MoE layer and the dense gated MLP. Messages speak the model's language
+// (heads, experts, top_k) because the user who reads them wrote a model, not
+// IR.
 //
 //===----------------------------------------------------------------------===//
 
@@ -469,6 +470,69 @@ LogicalResult MoeOp::verify() {
   if (failed(verifyExpertWeights(*this, experts, h)))
     return failure();
   return verifySharedExperts(*this, h);
+}
+
+//===----------------------------------------------------------------------===//
+// GatedMlpOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatedMlpOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
+  if (failed(
+          checkRankedOperands(loc, getOperationName(), adaptor.getOperands())))
+    return failure();
+  ArrayRef<int64_t> input = shapeOf(adaptor.getInput());
+  ArrayRef<int64_t> down = shapeOf(adaptor.getWDown());
+  if (input.empty() || down.size() != 2)
+    return emitOptionalError(loc,
+                             "'deepc.gated_mlp' op needs an input of rank 1 "
+                             "or more and a w_down of shape [out, "
+                             "intermediate], got input ",
+                             formatShape(input), " and w_down ",
+                             formatShape(down));
+  // Each token's hidden vector becomes w_down's output width.
+  SmallVector<int64_t> result(input);
+  result.back() = down[0];
+  inferred.push_back(
+      RankedTensorType::get(result, elementTypeOf(adaptor.getInput())));
+  return success();
+}
+
+int64_t GatedMlpOp::getIntermediateSize() {
+  int64_t rows = shapeOf(getWGateUp()).front();
+  return staticOf(rows == kDynamic ? kDynamic : rows / 2,
+                  shapeOf(getWDown()).back());
+}
+
+LogicalResult GatedMlpOp::verify() {
+  ArrayRef<int64_t> input = shapeOf(getInput());
+  ArrayRef<int64_t> gateUp = shapeOf(getWGateUp());
+  ArrayRef<int64_t> down = shapeOf(getWDown());
+  if (input.empty())
+    return emitOpError("input must have rank 1 or more, the last dimension "
+                       "being the hidden size");
+  if (gateUp.size() != 2)
+    return emitOpError("w_gate_up must have shape [2 * intermediate, hidden] "
+                       "(gate rows, then up rows), got ")
+           << formatShape(gateUp);
+  if (down.size() != 2)
+    return emitOpError("w_down must have shape [out, intermediate], got ")
+           << formatShape(down);
+  if (gateUp[0] != kDynamic && gateUp[0] % 2 != 0)
+    return emitOpError("w_gate_up has ")
+           << gateUp[0] << " rows (dimension 0) but needs an even number: "
+           << "the gate's intermediate rows, then the up projection's";
+  if (!dimsCompatible(gateUp[1], input.back()))
+    return emitOpError("w_gate_up has hidden size ")
+           << formatDim(gateUp[1]) << " (dimension 1) but the input has "
+           << formatDim(input.back());
+  int64_t inter = getIntermediateSize();
+  if (failed(expectShape(*this, getWDown(), "w_down", {down[0], inter},
+                         "[out, intermediate]")))
+    return failure();
+  return success();
 }
 
 #define GET_OP_CLASSES

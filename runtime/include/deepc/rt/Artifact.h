@@ -5,8 +5,12 @@
 //                  the files below, and who made it (Manifest)
 //   plan.json      the execution plan (Plan.h)
 //   weights.bin    every constant, each at a kBufferAlignment-aligned offset
+//                  (with dummyWeights only those before dummyWeightsOffset)
 //   model.so       the compiled regions, when the plan has any (model.cpp,
 //                  its source, is kept beside it for inspection)
+//   model_cuda.so  with target cuda: the regions as CUDA kernels, a host
+//                  library whose embedded fatbin holds their device code
+//                  for cudaArchitectures (model.cu is its source)
 // docs/Artifact.md describes the format for users.
 //
 //===----------------------------------------------------------------------===//
@@ -50,6 +54,16 @@ struct Manifest {
   std::string weightsFile = kWeightsFile;
   uint64_t weightsBytes = 0;
   std::string codeLibrary; ///< "model.so", or "" when the plan has no regions
+  /// Target cuda: "model_cuda.so" ("" without regions), and the GPU
+  /// architectures its device code was built for ("80", "90a").
+  std::string cudaLibrary;
+  std::vector<std::string> cudaArchitectures;
+  /// Compiled with `deepc --dummy-weights`: the constants from
+  /// dummyWeightsOffset to weightsBytes were never read, and weights.bin
+  /// holds only the bytes before it (the constants shapes depend on). The
+  /// runtime fills the rest with deterministic random values.
+  bool dummyWeights = false;
+  uint64_t dummyWeightsOffset = 0;
 };
 
 json::Value manifestToJson(const Manifest &manifest);

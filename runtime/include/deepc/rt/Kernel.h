@@ -17,11 +17,17 @@
 #include "deepc/rt/Status.h"
 #include "deepc/rt/Tensor.h"
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace deepc::rt {
+
+/// Named run statistics that kernels add to (e.g. "moe.dropped_tokens"),
+/// keyed by name; std::less<> looks names up without building a string.
+using CounterTable = std::map<std::string, int64_t, std::less<>>;
 
 /// Typed access to a step's attributes (PlanStep::attrs).
 class Attrs {
@@ -43,8 +49,8 @@ class KernelContext {
 public:
   KernelContext(const PlanStep &step, TensorRef *inputs, int numInputs,
                 TensorRef *outputs, int numOutputs)
-      : step_(step), attrs_(step.attrs), inputs_(inputs),
-        numInputs_(numInputs), outputs_(outputs), numOutputs_(numOutputs) {}
+      : step_(step), attrs_(step.attrs), inputs_(inputs), numInputs_(numInputs),
+        outputs_(outputs), numOutputs_(numOutputs) {}
 
   const PlanStep &step() const { return step_; }
   const Attrs &attrs() const { return attrs_; }
@@ -78,6 +84,15 @@ public:
   /// memory (return resourceExhausted then).
   void *scratch(size_t bytes);
 
+  /// Adds `n` to the run statistic `name`, creating it at 0 first. Ignored
+  /// when no table is attached (at compile time, in kernel tests). Not
+  /// thread-safe: call it from the thread that called run(), outside any
+  /// parallel region.
+  void addCounter(const char *name, int64_t n);
+  /// Where addCounter() adds; the session attaches its table, which must
+  /// outlive the context. Null detaches.
+  void setCounters(CounterTable *counters) { counters_ = counters; }
+
 private:
   const PlanStep &step_;
   Attrs attrs_;
@@ -86,6 +101,7 @@ private:
   TensorRef *outputs_;
   int numOutputs_;
   std::vector<std::vector<unsigned char>> scratch_;
+  CounterTable *counters_ = nullptr;
 };
 
 struct KernelDef {

@@ -85,6 +85,15 @@ struct PlanStep {
   /// The compiled function implementing the region in the artifact's code
   /// library (see RegionAbi.h); empty when the target interprets it.
   std::string symbol;
+
+  /// deepc.matmul steps only: the next step is a region, the only reader of
+  /// this step's result, which it reads elementwise at the result's own
+  /// index (an epilogue: a bias or residual add, SwiGLU's silu(g) * u). The
+  /// two run as one: the CPU applies the region to each row block of the
+  /// GEMM right after computing it, while it is in cache. The result is
+  /// then a dynamic value with no arena slot; a target that runs the two
+  /// steps one after the other allocates it as any dynamic value.
+  bool epilogue = false;
 };
 
 struct PlanIO {

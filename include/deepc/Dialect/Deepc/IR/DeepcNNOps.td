@@ -1,8 +1,8 @@
 //===- DeepcNNOps.td - deepc semantic transformer ops --------*- tablegen -*-===//
 //
 // The ops raising recovers from exported graphs and codegen maps to fused
-// kernels: norms, rotary embedding, attention and the Mixture-of-Experts
-// layer.
+// kernels: norms, rotary embedding, attention, the Mixture-of-Experts layer
+// and the dense gated MLP.
 //
 //===----------------------------------------------------------------------===//
 
@@ -289,6 +289,55 @@ def Deepc_MoeOp : Deepc_Op<"moe",
   let extraClassDeclaration = [{
     /// The number of routed experts, E (from the router weight).
     int64_t getNumExperts();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// deepc.gated_mlp
+//===----------------------------------------------------------------------===//
+
+def Deepc_GatedMlpOp : Deepc_Op<"gated_mlp",
+    [Pure, Deepc_InferResultType,
+     AllElementTypesMatch<["input", "w_gate_up", "w_down"]>]> {
+  let summary = "dense gated feed-forward layer (SwiGLU, GeGLU, ReGLU)";
+  let description = [{
+    The dense MLP of Llama, Mistral and DeepSeek's first layers, over
+    `input` of shape `[..., H]` (every leading position is a token):
+
+    `y = (act(x · W_gᵀ) ⊙ (x · W_uᵀ)) · w_downᵀ`
+
+    where `w_gate_up: [2I, H]` holds the gate projection `W_g` in its first
+    `I` rows and the up projection `W_u` in the last `I`, and
+    `w_down: [Ho, I]` (`Ho` is usually `H`). Weights use the `nn.Linear`
+    layout `[out, in]`. The result has shape `[..., Ho]`.
+
+    `activation` is `silu` (`x / (1 + e^-x)`, SwiGLU), `gelu` (exact erf
+    form, GeGLU), `gelu_tanh` (`0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715
+    x³)))`) or `relu` (ReGLU); the CPU kernel computes in f32 as the
+    primitive ops do.
+
+    ```mlir
+    %0 = deepc.gated_mlp %x : tensor<?x?x64xf32>
+        gate_up(%wgu : tensor<256x64xf32>) down(%wd : tensor<64x128xf32>)
+        {activation = #deepc.activation<gelu>}
+    ```
+  }];
+  let arguments = (ins
+    Deepc_FloatTensor:$input,
+    Deepc_FloatTensor:$w_gate_up,
+    Deepc_FloatTensor:$w_down,
+    DefaultValuedAttr<Deepc_ActivationAttr, "Activation::silu">:$activation
+  );
+  let results = (outs Deepc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `:` type($input) `gate_up` `(` $w_gate_up `:` type($w_gate_up) `)`
+    `down` `(` $w_down `:` type($w_down) `)` attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The intermediate size I (rows of w_gate_up / 2, or w_down's columns);
+    /// ShapedType::kDynamic when neither states it.
+    int64_t getIntermediateSize();
   }];
 }
 

@@ -1,0 +1,211 @@
+//===- Epilogue.cpp - a matmul and its epilogue region as one step --------===//
+//
+// Row blocks rather than one GEMM then one region pass: the region reads
+// each block of the GEMM result from cache instead of from memory, and the
+// result needs no buffer of its full size. Each block's GEMM runs on one
+// thread (OpenBLAS runs serially inside an OpenMP parallel region), so a
+// block must be tall enough for BLAS to stay efficient: every block packs
+// the whole weight again.
+//
+//===----------------------------------------------------------------------===//
+
+#include "core/Epilogue.h"
+
+#include <algorithm>
+#include <atomic>
+#include <omp.h>
+#include <vector>
+
+namespace deepc::rt {
+
+namespace {
+
+/// The fewest rows a block's single-threaded GEMM gets; fewer leave BLAS
+/// bound by reading the weight.
+constexpr int64_t kMinBlockRows = 32;
+/// Blocks hold at most about this many bytes of the result (more rows if
+/// kMinBlockRows needs them), so that the region finds them in cache.
+constexpr int64_t kMaxBlockBytes = int64_t(2) << 20;
+
+/// How a region input of shape `in` is read along the rows of the result
+/// (shape `out`, flattened to [rows, cols]).
+enum class RowLayout { Invalid, Shared, PerRow };
+
+RowLayout rowLayout(const Shape &in, const Shape &out) {
+  if (in.rank > out.rank)
+    return RowLayout::Invalid;
+  if (in.rank == 0)
+    return RowLayout::Shared;
+  int64_t last = in.dims[in.rank - 1];
+  if (last != 1 && last != out.dims[out.rank - 1])
+    return RowLayout::Invalid;
+  // The outer dims, right-aligned against the result's: all 1 (the same
+  // values for every row, a bias) or all the result's (row by row).
+  bool allOnes = true, allEqual = true;
+  for (int d = 0; d + 1 < out.rank; ++d) {
+    int from = d - (out.rank - in.rank);
+    int64_t dim = from >= 0 ? in.dims[from] : 1;
+    allOnes &= dim == 1;
+    allEqual &= dim == out.dims[d];
+  }
+  if (allOnes)
+    return RowLayout::Shared;
+  return allEqual ? RowLayout::PerRow : RowLayout::Invalid;
+}
+
+Shape matrix(int64_t rows, int64_t cols) {
+  Shape s;
+  s.push(rows);
+  s.push(cols);
+  return s;
+}
+
+unsigned char *offsetBytes(void *data, int64_t elements, DType dtype) {
+  return static_cast<unsigned char *>(data) +
+         size_t(elements) * dtypeSize(dtype);
+}
+
+/// Input `in` of the region, as the block of rows [first, first + count)
+/// reads it: a [count, last] or [1, last] matrix view.
+TensorRef regionInputView(const TensorRef &in, const Shape &out, int64_t first,
+                          int64_t count) {
+  TensorRef view = in;
+  if (in.shape.rank == 0)
+    return view;
+  int64_t last = in.shape.dims[in.shape.rank - 1];
+  if (rowLayout(in.shape, out) == RowLayout::Shared) {
+    view.shape = matrix(1, last);
+    return view;
+  }
+  view.shape = matrix(count, last);
+  view.data = offsetBytes(in.data, first * last, in.dtype);
+  return view;
+}
+
+} // namespace
+
+EpilogueBlocks planEpilogueBlocks(KernelContext &gemm, KernelContext &region,
+                                  int resultInput, int threads) {
+  EpilogueBlocks none;
+  const TensorRef &lhs = gemm.input(0), &rhs = gemm.input(1);
+  const Shape &shape = gemm.output(0).shape;
+  int rank = shape.rank;
+  if (rank < 2 || gemm.attrs().getBool("transpose_lhs") ||
+      lhs.shape.rank != rank || rhs.shape.rank < 2)
+    return none;
+  // Row r of the result is row r of lhs times the one rhs matrix.
+  for (int d = 0; d + 2 < rank; ++d)
+    if (lhs.shape.dims[d] != shape.dims[d])
+      return none;
+  for (int d = 0; d + 2 < rhs.shape.rank; ++d)
+    if (rhs.shape.dims[d] != 1)
+      return none;
+  if (!(region.output(0).shape == shape))
+    return none;
+  for (int i = 0; i < region.numInputs(); ++i)
+    if (i != resultInput &&
+        rowLayout(region.input(i).shape, shape) == RowLayout::Invalid)
+      return none;
+
+  EpilogueBlocks blocks;
+  blocks.cols = shape.dims[rank - 1];
+  if (blocks.cols == 0 || threads < 1)
+    return none;
+  blocks.rows = shape.numel() / blocks.cols;
+  int64_t rowBytes = blocks.cols * int64_t(dtypeSize(gemm.output(0).dtype));
+  int64_t cacheRows = std::max<int64_t>(
+      kMinBlockRows, kMaxBlockBytes / std::max<int64_t>(1, rowBytes));
+  int64_t perThread = (blocks.rows + threads - 1) / threads;
+  blocks.blockRows = std::min(cacheRows, perThread);
+  if (blocks.blockRows < kMinBlockRows)
+    return none;
+  return blocks;
+}
+
+Status runRegionFunction(deepc_region_fn fn, KernelContext &ctx, int threads) {
+  if (!fn)
+    return interpretRegion(ctx);
+  TensorRef &out = ctx.output(0);
+  if (out.numel() == 0)
+    return okStatus();
+  int n = ctx.numInputs();
+  std::vector<const void *> inputs(static_cast<size_t>(n));
+  std::vector<int64_t> strides(size_t(n) * DEEPC_REGION_MAX_RANK, 0);
+  for (int i = 0; i < n; ++i) {
+    inputs[i] = ctx.input(i).data;
+    broadcastStrides(ctx.input(i).shape, out.shape,
+                     &strides[size_t(i) * DEEPC_REGION_MAX_RANK]);
+  }
+  deepc_region_args args;
+  args.num_inputs = n;
+  args.inputs = inputs.data();
+  args.input_strides = strides.data();
+  args.output = out.data;
+  args.rank = out.shape.rank;
+  args.dims = out.shape.dims;
+  args.num_threads = threads;
+  int rc = fn(&args);
+  if (rc == DEEPC_REGION_FAULT)
+    return ctx.error("integer division or modulo by zero");
+  if (rc != 0)
+    return internalError("compiled region '" + ctx.step().symbol + "' of " +
+                         ctx.step().op + " (node '" + ctx.step().loc +
+                         "') failed with code " + std::to_string(rc));
+  return okStatus();
+}
+
+Status runEpilogueBlocks(const KernelDef &gemmKernel, KernelContext &gemm,
+                         KernelContext &region, int resultInput,
+                         deepc_region_fn fn, const EpilogueBlocks &blocks,
+                         void *scratch, int threads) {
+  const TensorRef &lhs = gemm.input(0), &rhs = gemm.input(1);
+  const TensorRef &result = gemm.output(0), &out = region.output(0);
+  int64_t depth = lhs.shape.dims[lhs.shape.rank - 1];
+  TensorRef weight = rhs;
+  weight.shape = matrix(rhs.shape.dims[rhs.shape.rank - 2],
+                        rhs.shape.dims[rhs.shape.rank - 1]);
+  int numInputs = region.numInputs();
+  size_t blockElements = size_t(blocks.blockRows * blocks.cols);
+
+  std::atomic<bool> failed{false};
+  Status firstError = okStatus();
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (int64_t b = 0; b < blocks.count(); ++b) {
+    if (failed.load(std::memory_order_relaxed))
+      continue;
+    int64_t first = b * blocks.blockRows;
+    int64_t count = std::min(blocks.blockRows, blocks.rows - first);
+    TensorRef gemmIns[2] = {lhs, weight};
+    gemmIns[0].shape = matrix(count, depth);
+    gemmIns[0].data = offsetBytes(lhs.data, first * depth, lhs.dtype);
+    TensorRef part = result;
+    part.shape = matrix(count, blocks.cols);
+    part.data = offsetBytes(
+        scratch, int64_t(blockElements) * omp_get_thread_num(), result.dtype);
+    KernelContext gemmBlock(gemm.step(), gemmIns, 2, &part, 1);
+    gemmBlock.numThreads = 1;
+    Status status = gemmKernel.run(gemmBlock);
+
+    if (status.ok()) {
+      std::vector<TensorRef> ins(static_cast<size_t>(numInputs));
+      for (int i = 0; i < numInputs; ++i)
+        ins[i] = i == resultInput ? part
+                                  : regionInputView(region.input(i),
+                                                    result.shape, first, count);
+      TensorRef outPart = out;
+      outPart.shape = matrix(count, blocks.cols);
+      outPart.data = offsetBytes(out.data, first * blocks.cols, out.dtype);
+      KernelContext regionBlock(region.step(), ins.data(), numInputs, &outPart,
+                                1);
+      regionBlock.numThreads = 1;
+      status = runRegionFunction(fn, regionBlock, 1);
+    }
+    if (!status.ok() && !failed.exchange(true)) {
+#pragma omp critical(deepc_epilogue_error)
+      firstError = status;
+    }
+  }
+  return firstError;
+}
+
+} // namespace deepc::rt
