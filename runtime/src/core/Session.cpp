@@ -138,25 +138,30 @@ Status Session::bindInput(size_t index, const TensorRef &input) {
 /// Inputs that share a symbolic dim must agree on it. Checked at run time
 /// rather than at bind time, so that a caller may rebind inputs one by one
 /// to a new length.
-Status Session::checkInputDims() const {
+Status checkSharedInputDims(const Model &model,
+                            const std::vector<TensorRef> &bound) {
   std::map<std::string, std::pair<int64_t, size_t>> seen;
-  for (size_t i = 0; i < bound_.size(); ++i) {
-    const deepc_tensor_info &info = model_->inputInfo(i);
+  for (size_t i = 0; i < bound.size(); ++i) {
+    const deepc_tensor_info &info = model.inputInfo(i);
     for (int d = 0; d < info.rank; ++d) {
       if (info.dims[d] >= 0)
         continue;
-      int64_t dim = bound_[i].shape.dims[d];
+      int64_t dim = bound[i].shape.dims[d];
       auto [it, inserted] =
           seen.emplace(info.dim_names[d], std::make_pair(dim, i));
       if (!inserted && it->second.first != dim)
         return invalidArgument(
             std::string("dim '") + info.dim_names[d] + "' is " +
             std::to_string(it->second.first) + " in input '" +
-            model_->inputInfo(it->second.second).name + "' but " +
+            model.inputInfo(it->second.second).name + "' but " +
             std::to_string(dim) + " in input '" + info.name + "'");
     }
   }
   return okStatus();
+}
+
+Status Session::checkInputDims() const {
+  return checkSharedInputDims(*model_, bound_);
 }
 
 Status Session::run() {

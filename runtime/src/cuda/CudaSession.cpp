@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "core/Epilogue.h"
 #include "deepc/rt/cuda/CudaBackend.h"
 #include "deepc/rt/cuda/CudaKernel.h"
 #include "deepc/rt/cuda/CudaLibraries.h"
@@ -360,39 +361,9 @@ Status CudaSession::Impl::placeDevice(size_t s, int id, TensorRef &out) {
 }
 
 /// A region on the host: its compiled CPU function when the artifact has
-/// one, else the interpreter.
+/// one, else the interpreter (the CPU session's own path).
 Status CudaSession::Impl::runHostRegion(size_t s, KernelContext &ctx) {
-  deepc_region_fn fn = model->regionFunction(s);
-  if (!fn)
-    return interpretRegion(ctx);
-  TensorRef &out = ctx.output(0);
-  if (out.numel() == 0)
-    return okStatus();
-  int n = ctx.numInputs();
-  std::vector<const void *> inputs(static_cast<size_t>(n));
-  std::vector<int64_t> strides(size_t(n) * DEEPC_REGION_MAX_RANK, 0);
-  for (int i = 0; i < n; ++i) {
-    inputs[i] = ctx.input(i).data;
-    broadcastStrides(ctx.input(i).shape, out.shape,
-                     &strides[size_t(i) * DEEPC_REGION_MAX_RANK]);
-  }
-  deepc_region_args args;
-  args.num_inputs = n;
-  args.inputs = inputs.data();
-  args.input_strides = strides.data();
-  args.output = out.data;
-  args.rank = out.shape.rank;
-  args.dims = out.shape.dims;
-  args.num_threads = 0;
-  int rc = fn(&args);
-  if (rc == DEEPC_REGION_FAULT)
-    return invalidArgument(stepName(ctx.step()) +
-                           ": integer division or modulo by zero");
-  if (rc != 0)
-    return internalError("compiled region '" + ctx.step().symbol + "' of " +
-                         stepName(ctx.step()) + " failed with code " +
-                         std::to_string(rc));
-  return okStatus();
+  return runRegionFunction(model->regionFunction(s), ctx, /*threads=*/0);
 }
 
 /// A region compiled for CUDA (CudaRegionAbi.h): device data, host dims
@@ -589,24 +560,7 @@ Status CudaSession::Impl::runStep(size_t s) {
 }
 
 Status CudaSession::Impl::checkInputDims() const {
-  std::map<std::string, std::pair<int64_t, size_t>> seen;
-  for (size_t i = 0; i < bound.size(); ++i) {
-    const deepc_tensor_info &info = model->inputInfo(i);
-    for (int d = 0; d < info.rank; ++d) {
-      if (info.dims[d] >= 0)
-        continue;
-      int64_t dim = bound[i].shape.dims[d];
-      auto [it, inserted] =
-          seen.emplace(info.dim_names[d], std::make_pair(dim, i));
-      if (!inserted && it->second.first != dim)
-        return invalidArgument(
-            std::string("dim '") + info.dim_names[d] + "' is " +
-            std::to_string(it->second.first) + " in input '" +
-            model->inputInfo(it->second.second).name + "' but " +
-            std::to_string(dim) + " in input '" + info.name + "'");
-    }
-  }
-  return okStatus();
+  return checkSharedInputDims(*model, bound);
 }
 
 Status CudaSession::Impl::runOnce(bool capture) {

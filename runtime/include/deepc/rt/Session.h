@@ -115,6 +115,11 @@ public:
   virtual std::string summary() const = 0;
 };
 
+/// Whether the bound inputs agree on every symbolic dim they share (both
+/// sessions check this before a run); the error names the dim and inputs.
+Status checkSharedInputDims(const Model &model,
+                            const std::vector<TensorRef> &bound);
+
 class Session final : public ExecutionSession {
 public:
   static Status create(std::shared_ptr<const Model> model,
