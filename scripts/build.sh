@@ -30,6 +30,7 @@ cache_settings=(
   "CMAKE_BUILD_TYPE=Release"
   "CMAKE_C_COMPILER_LAUNCHER=$launcher"
   "CMAKE_CXX_COMPILER_LAUNCHER=$launcher"
+  "CMAKE_CUDA_COMPILER_LAUNCHER=$launcher"
   "LLVM_EXTERNAL_LIT=$lit"
 )
 
