@@ -5,16 +5,16 @@
 // records the pipeline that ran; a bad pipeline is one error and exit 1.
 
 // RUN: deepc --print-pipeline | FileCheck %s --check-prefix=DEFAULT --match-full-lines
-// DEFAULT: builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,deepc-raise-rotary,canonicalize,deepc-raise-attention,deepc-simplify-attention-mask,deepc-raise-moe,deepc-raise-moe-loop,deepc-raise-gated-mlp,canonicalize,cse)
+// DEFAULT: builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,deepc-raise-layer-norm,deepc-raise-rotary,canonicalize,deepc-raise-attention,deepc-simplify-attention-mask,deepc-raise-moe,deepc-raise-moe-loop,deepc-raise-gated-mlp,canonicalize,cse)
 
 // RUN: deepc %S/../models/llama/model.onnx --emit=deepc -o %t.default.mlir
 // RUN: deepc %S/../models/llama/model.onnx --emit=deepc -o %t.explicit.mlir \
-// RUN:   --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,deepc-raise-rotary,canonicalize,deepc-raise-attention,deepc-simplify-attention-mask,deepc-raise-moe,deepc-raise-moe-loop,deepc-raise-gated-mlp,canonicalize,cse)'
+// RUN:   --pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,deepc-raise-layer-norm,deepc-raise-rotary,canonicalize,deepc-raise-attention,deepc-simplify-attention-mask,deepc-raise-moe,deepc-raise-moe-loop,deepc-raise-gated-mlp,canonicalize,cse)'
 // RUN: diff %t.default.mlir %t.explicit.mlir
 
 // deepc-opt runs the same text on the imported model to the same result.
 // RUN: deepc %S/../models/llama/model.onnx --emit=onnx -o %t.onnx.mlir
-// RUN: deepc-opt %t.onnx.mlir --pass-pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,deepc-raise-rotary,canonicalize,deepc-raise-attention,deepc-simplify-attention-mask,deepc-raise-moe,deepc-raise-moe-loop,deepc-raise-gated-mlp,canonicalize,cse)' \
+// RUN: deepc-opt %t.onnx.mlir --pass-pipeline='builtin.module(deepc-legalize-onnx,canonicalize,cse,deepc-raise-rms-norm,deepc-raise-layer-norm,deepc-raise-rotary,canonicalize,deepc-raise-attention,deepc-simplify-attention-mask,deepc-raise-moe,deepc-raise-moe-loop,deepc-raise-gated-mlp,canonicalize,cse)' \
 // RUN:   | FileCheck %s --check-prefix=RAISED
 // RUN: FileCheck %s --check-prefix=RAISED < %t.default.mlir
 // RAISED-COUNT-5: deepc.rms_norm

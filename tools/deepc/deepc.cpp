@@ -184,7 +184,8 @@ cl::opt<bool> dummyWeights(
 /// dense gated MLPs, and clean up again (docs/passes.md draws the stages).
 constexpr const char *kDefaultPipeline =
     "builtin.module(deepc-legalize-onnx,canonicalize,cse,"
-    "deepc-raise-rms-norm,deepc-raise-rotary,canonicalize,"
+    "deepc-raise-rms-norm,deepc-raise-layer-norm,deepc-raise-rotary,"
+    "canonicalize,"
     "deepc-raise-attention,deepc-simplify-attention-mask,"
     "deepc-raise-moe,deepc-raise-moe-loop,deepc-raise-gated-mlp,canonicalize,"
     "cse)";

@@ -453,4 +453,63 @@ def DeepcRaiseGatedMlpPass : Pass<"deepc-raise-gated-mlp"> {
   let dependentDialects = ["::mlir::deepc::DeepcDialect"];
 }
 
+def DeepcRaiseLayerNormPass : Pass<"deepc-raise-layer-norm"> {
+  let summary = "rebuild deepc.layer_norm from the primitive ops exporters emit";
+  let description = [{
+    Exporters below opset 17 (torch.onnx at opset 13 or 14, for one) flatten
+    LayerNorm into elementwise ops and two means:
+    `d = x - mean(x)`, `d / sqrt(mean(d²) + ε) · γ + β`, all means over
+    the last axis. This pass recognizes that chain and replaces it with one
+    `deepc.layer_norm`, whose kernel reads each row once instead of
+    materializing `d`, `d²` and the inverse standard deviation.
+
+    Recognized forms, in f32, f16 or bf16:
+    - the centering `x - mean(x)` of x's own shape, and `d²` as `pow(d, 2)`
+      or `mul(d, d)`;
+    - both `reduce_mean`s over the last axis only, with `keep_dims`;
+    - `ε` a scalar splat constant added on either side, or no `ε` at all;
+    - `div(d, sqrt(·))`, or `rsqrt(·)` or `reciprocal(sqrt(·))` multiplied
+      on either side;
+    - `rms_norm(x - mean(x))`, with or without a weight, which is what
+      `deepc-raise-rms-norm` makes of the chain when it runs first;
+    - an optional `γ`, then an optional `β`, each of shape `[D]` (`D` the
+      static last dimension of `x`), on either side of the mul or add,
+      when the value they apply to has no other use.
+
+    Anything else, such as a mean over another axis or without `keep_dims`,
+    the variance of another value than the one normalized, or a `γ` of
+    another shape, is left unchanged.
+
+    Before:
+    ```mlir
+    %m = deepc.reduce_mean %x axes = [-1] keep_dims : tensor<?x64xf32>
+    %d = deepc.sub %x, %m : tensor<?x64xf32>, tensor<?x1xf32>
+    %sq = deepc.pow %d, %two : tensor<?x64xf32>, tensor<f32>
+    %v = deepc.reduce_mean %sq axes = [-1] keep_dims : tensor<?x64xf32>
+    %s = deepc.add %v, %eps : tensor<?x1xf32>, tensor<f32>
+    %r = deepc.sqrt %s : tensor<?x1xf32>
+    %n = deepc.div %d, %r : tensor<?x64xf32>, tensor<?x1xf32>
+    %g = deepc.mul %n, %w : tensor<?x64xf32>, tensor<64xf32>
+    %y = deepc.add %g, %b : tensor<?x64xf32>, tensor<64xf32>
+    ```
+    After:
+    ```mlir
+    %y = deepc.layer_norm %x weight %w : tensor<64xf32>
+        bias %b : tensor<64xf32> epsilon = 1.0e-05 : tensor<?x64xf32>
+    ```
+
+    With `report`, the pass emits a remark at the centering `reduce_mean`
+    of each norm it raised, and at each one whose centered value is
+    normalized by a `sqrt` (or fed to `rms_norm`) but was left alone,
+    saying which condition failed; and at each `layer_norm` without weight
+    or bias whose only use multiplies it by a weight that is not of shape
+    `[D]`. `deepc --report` turns this on.
+  }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark for each norm raised and each near miss">,
+  ];
+  let dependentDialects = ["::mlir::deepc::DeepcDialect"];
+}
+
 #endif // DEEPC_TRANSFORMS_PASSES_TD
