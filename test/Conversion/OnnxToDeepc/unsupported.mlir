@@ -10,7 +10,7 @@
 
 // CHECK: error: the model uses 4 ONNX operators that deepc cannot legalize
 // CHECK-NEXT: note: loc("nz1"): ai.onnx Unique (opset 11): nodes 'nz1', 'nz2'
-// CHECK-NEXT: note: loc("moe"): com.microsoft QMoE (opset 1): node 'moe'
+// CHECK-NEXT: note: loc("moe"): com.microsoft QAttention (opset 1): node 'moe'
 // CHECK-NEXT: note: loc("slice9"): ai.onnx Slice (opset 9): node 'slice9'
 // CHECK: note: ai.onnx Range (opset 27) [newer than opset 23, the newest deepc knows]: 1 unnamed node
 // CHECK-NOT: note:
@@ -18,7 +18,7 @@
 func.func @main(%x: tensor<4x8xf32>) -> (!onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown, !onnx.unknown) {
   %a = onnx.node "Unique" version 11 (%x) : (tensor<4x8xf32>) -> !onnx.unknown loc("nz1")
   %b = onnx.node "Unique" version 11 (%x) : (tensor<4x8xf32>) -> !onnx.unknown loc("nz2")
-  %c = onnx.node "QMoE" domain "com.microsoft" version 1 (%x) : (tensor<4x8xf32>) -> !onnx.unknown loc("moe")
+  %c = onnx.node "QAttention" domain "com.microsoft" version 1 (%x) : (tensor<4x8xf32>) -> !onnx.unknown loc("moe")
   %d = onnx.node "Slice" version 9 (%x) {starts = [0], ends = [1]} : (tensor<4x8xf32>) -> !onnx.unknown loc("slice9")
   %e = onnx.node "Range" version 27 (%x, %x, %x) : (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) -> !onnx.unknown
   %f = onnx.node "Relu" version 28 (%x) : (tensor<4x8xf32>) -> !onnx.unknown loc("ok")
