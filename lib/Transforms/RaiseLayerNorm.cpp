@@ -11,6 +11,8 @@
 
 #include "deepc/Transforms/Passes.h"
 
+#include "NormMatchers.h"
+
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -24,25 +26,11 @@ namespace mlir::deepc {
 
 namespace {
 
-/// The value of a splat float constant with a single element (rank 0 or all
-/// dimensions 1), so that adding it or raising to it broadcasts nothing.
-std::optional<double> getScalarSplat(Value value) {
-  DenseFPElementsAttr attr;
-  if (!matchPattern(value, m_Constant(&attr)) || !attr.isSplat() ||
-      attr.getNumElements() != 1)
-    return std::nullopt;
-  return attr.getSplatValue<APFloat>().convertToDouble();
-}
-
-/// Whether the element type is one layer_norm computes like the primitive
-/// ops do (f8 is a storage type, not one exporters normalize in).
-bool hasNormalizableType(Value value) {
-  auto type = dyn_cast<RankedTensorType>(value.getType());
-  if (!type || type.getRank() == 0)
-    return false;
-  Type element = type.getElementType();
-  return element.isF32() || element.isF16() || element.isBF16();
-}
+using norm::getScalarSplat;
+using norm::hasNormalizableType;
+using norm::isSquareOf;
+using norm::isValidEpsilon;
+using norm::matchInverseSqrt;
 
 /// Whether `mean` averages `x` over its last axis only, keeping that axis.
 bool isLastAxisMeanOf(ReduceMeanOp mean, Value x) {
@@ -73,28 +61,11 @@ std::optional<Centering> matchCentering(Value d) {
   return Centering{sub.getLhs(), mean};
 }
 
-/// Matches `d²` as `pow(d, 2)` or `mul(d, d)`.
-bool isSquareOf(Value square, Value d) {
-  if (square.getType() != d.getType())
-    return false;
-  if (auto pow = square.getDefiningOp<PowOp>())
-    return pow.getLhs() == d && getScalarSplat(pow.getRhs()) == 2.0;
-  if (auto mul = square.getDefiningOp<MulOp>())
-    return mul.getLhs() == d && mul.getRhs() == d;
-  return false;
-}
-
 /// Matches the variance `mean(d², axis = -1, keep_dims)`.
 bool isVarianceOf(Value variance, Value d) {
   auto mean = variance.getDefiningOp<ReduceMeanOp>();
   return mean && isLastAxisMeanOf(mean, mean.getInput()) &&
          isSquareOf(mean.getInput(), d);
-}
-
-/// Whether layer_norm accepts `epsilon`: finite and non-negative. Others
-/// are left as written rather than built into an op that fails to verify.
-bool isValidEpsilon(double epsilon) {
-  return epsilon >= 0 && !std::isinf(float(epsilon));
 }
 
 /// Matches `mean(d², axis = -1) + ε` (ε on either side, or absent) and
@@ -115,17 +86,6 @@ std::optional<double> matchVariancePlusEpsilon(Value sum, Value d) {
     return epsilon;
   }
   return std::nullopt;
-}
-
-/// Matches `1 / sqrt(s)` as `reciprocal(sqrt(s))` or `rsqrt(s)` and returns
-/// `s`.
-Value matchInverseSqrt(Value inverse) {
-  if (auto rsqrt = inverse.getDefiningOp<RsqrtOp>())
-    return rsqrt.getInput();
-  if (auto reciprocal = inverse.getDefiningOp<ReciprocalOp>())
-    if (auto sqrt = reciprocal.getInput().getDefiningOp<SqrtOp>())
-      return sqrt.getInput();
-  return {};
 }
 
 /// Patterns that remark on what they raise when the pass's `report` is on.

@@ -8,6 +8,8 @@
 
 #include "deepc/Transforms/Passes.h"
 
+#include "NormMatchers.h"
+
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -21,36 +23,11 @@ namespace mlir::deepc {
 
 namespace {
 
-/// The value of a splat float constant with a single element (rank 0 or all
-/// dimensions 1), so that adding it or raising to it broadcasts nothing.
-std::optional<double> getScalarSplat(Value value) {
-  DenseFPElementsAttr attr;
-  if (!matchPattern(value, m_Constant(&attr)) || !attr.isSplat() ||
-      attr.getNumElements() != 1)
-    return std::nullopt;
-  return attr.getSplatValue<APFloat>().convertToDouble();
-}
-
-/// Whether the element type is one rms_norm computes like the primitive ops
-/// do (f8 is a storage type, not one exporters normalize in).
-bool hasNormalizableType(Value value) {
-  auto type = dyn_cast<RankedTensorType>(value.getType());
-  if (!type || type.getRank() == 0)
-    return false;
-  Type element = type.getElementType();
-  return element.isF32() || element.isF16() || element.isBF16();
-}
-
-/// Matches `x²` as `pow(x, 2)` or `mul(x, x)`.
-bool isSquareOf(Value square, Value x) {
-  if (square.getType() != x.getType())
-    return false;
-  if (auto pow = square.getDefiningOp<PowOp>())
-    return pow.getLhs() == x && getScalarSplat(pow.getRhs()) == 2.0;
-  if (auto mul = square.getDefiningOp<MulOp>())
-    return mul.getLhs() == x && mul.getRhs() == x;
-  return false;
-}
+using norm::getScalarSplat;
+using norm::hasNormalizableType;
+using norm::isSquareOf;
+using norm::isValidEpsilon;
+using norm::matchInverseSqrt;
 
 /// Matches `mean(x², axis = -1, keep_dims)`.
 bool isMeanSquareOf(Value meanSquare, Value x) {
@@ -62,12 +39,6 @@ bool isMeanSquareOf(Value meanSquare, Value x) {
   if (axis != -1 && axis != rank - 1)
     return false;
   return isSquareOf(mean.getInput(), x);
-}
-
-/// Whether rms_norm accepts `epsilon`: finite and non-negative. Others are
-/// left as written rather than built into an op that fails to verify.
-bool isValidEpsilon(double epsilon) {
-  return epsilon >= 0 && !std::isinf(float(epsilon));
 }
 
 /// A matched `mean(x², axis = -1) + ε`: the mean (whose location names the
@@ -96,17 +67,6 @@ std::optional<MeanSquarePlusEpsilon> matchMeanSquarePlusEpsilon(Value sum,
                                  *epsilon};
   }
   return std::nullopt;
-}
-
-/// Matches `1 / sqrt(s)` as `reciprocal(sqrt(s))` or `rsqrt(s)` and returns
-/// `s`.
-Value matchInverseSqrt(Value inverse) {
-  if (auto rsqrt = inverse.getDefiningOp<RsqrtOp>())
-    return rsqrt.getInput();
-  if (auto reciprocal = inverse.getDefiningOp<ReciprocalOp>())
-    if (auto sqrt = reciprocal.getInput().getDefiningOp<SqrtOp>())
-      return sqrt.getInput();
-  return {};
 }
 
 /// Replaces `op`, whose result is `x` normalized, with rms_norm(x); with
