@@ -11,6 +11,8 @@
 // RUN: readelf -S %t.deepc/model_cuda.so | FileCheck %s --check-prefix=FATBIN
 // RUN: strings -a %t.deepc/model_cuda.so | grep -o 'sm_[0-9]*a*' | sort -u | FileCheck %s --check-prefix=ARCHS
 // RUN: test -f %t.deepc/model.so
+// The CUDA backend has no matmul epilogues: none is fused for it.
+// RUN: not grep -q epilogue %t.deepc/plan.json
 
 // MANIFEST: "codeLibrary": "model.so"
 // MANIFEST: "cudaArchitectures": ["80", "90a"]

@@ -595,8 +595,11 @@ int planModel(ModuleOp module, mlir::deepc::ModelPlan &model,
       llvm::errs() << "deepc: folded " << folded
                    << " step(s) on constants at compile time\n";
   }
-  // After folding, so that no matmul on constants keeps an epilogue.
-  if (!noFuse && !noFuseEpilogue) {
+  // After folding, so that no matmul on constants keeps an epilogue. Not
+  // for CUDA: its backend has no epilogues yet and would allocate each
+  // fused intermediate at run time, which also rules out graph capture.
+  bool cudaTarget = StringRef(target).starts_with("cuda");
+  if (!noFuse && !noFuseEpilogue && !cudaTarget) {
     unsigned fused = mlir::deepc::fuseEpilogues(model);
     pipeline += ",fuse-epilogues";
     if (verbose)
