@@ -27,18 +27,18 @@ extern "C" {
 /*---------------------------------------------------------------- status --*/
 
 typedef enum deepc_status_code {
+  /* One code and its meaning per line: */
+  /* clang-format off */
   DEEPC_OK = 0,
-  DEEPC_INVALID_ARGUMENT =
-      1,               /* a bad argument: wrong input name, dtype, shape */
-  DEEPC_NOT_FOUND = 2, /* a missing artifact or file in it */
-  DEEPC_CORRUPT_ARTIFACT =
-      3, /* an artifact that does not parse or is inconsistent */
-  DEEPC_OUT_OF_RANGE =
-      4, /* a dim beyond the bounds the model was compiled for */
-  DEEPC_UNSUPPORTED = 5,         /* something this runtime cannot execute */
-  DEEPC_RESOURCE_EXHAUSTED = 6,  /* out of memory */
+  DEEPC_INVALID_ARGUMENT = 1, /* a bad argument: wrong input name, dtype, shape */
+  DEEPC_NOT_FOUND = 2,        /* a missing artifact or file in it */
+  DEEPC_CORRUPT_ARTIFACT = 3, /* an artifact that does not parse or is inconsistent */
+  DEEPC_OUT_OF_RANGE = 4,     /* a dim beyond the bounds the model was compiled for */
+  DEEPC_UNSUPPORTED = 5,      /* something this runtime cannot execute */
+  DEEPC_RESOURCE_EXHAUSTED = 6, /* out of memory */
   DEEPC_FAILED_PRECONDITION = 7, /* e.g. running before every input is bound */
   DEEPC_INTERNAL = 8
+  /* clang-format on */
 } deepc_status_code;
 
 typedef struct deepc_status_s *deepc_status;
