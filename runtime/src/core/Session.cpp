@@ -93,8 +93,10 @@ Session::~Session() {
     std::free(b.data);
 }
 
-Status Session::bindInput(size_t index, const TensorRef &input) {
-  const Model &model = *model_;
+/// Input `index` against the compiled input: dtype, rank, static dims,
+/// symbolic dims within their bounds, data present.
+Status checkBoundInput(const Model &model, size_t index,
+                       const TensorRef &input) {
   if (index >= model.numInputs())
     return invalidArgument("input index " + std::to_string(index) +
                            " out of range: the model has " +
@@ -130,6 +132,11 @@ Status Session::bindInput(size_t index, const TensorRef &input) {
   }
   if (!input.data && input.numel() > 0)
     return invalidArgument(where + ": data is null");
+  return okStatus();
+}
+
+Status Session::bindInput(size_t index, const TensorRef &input) {
+  DEEPC_RETURN_IF_ERROR(checkBoundInput(*model_, index, input));
   bound_[index] = input;
   isBound_[index] = true;
   return okStatus();

@@ -728,39 +728,7 @@ const LaunchPlan &CudaSession::launchPlan() const { return impl_->launch; }
 const CudaRunStats &CudaSession::stats() const { return impl_->stats; }
 
 Status CudaSession::bindInput(size_t index, const TensorRef &input) {
-  const Model &model = *impl_->model;
-  if (index >= model.numInputs())
-    return invalidArgument("input index " + std::to_string(index) +
-                           " out of range: the model has " +
-                           std::to_string(model.numInputs()) + " inputs");
-  const deepc_tensor_info &info = model.inputInfo(index);
-  std::string where = std::string("input '") + info.name + "'";
-  if (input.dtype != DType(info.dtype))
-    return invalidArgument(where + " expects dtype " +
-                           dtypeName(DType(info.dtype)) + ", got " +
-                           dtypeName(input.dtype));
-  if (input.shape.rank != info.rank)
-    return invalidArgument(where + " expects rank " +
-                           std::to_string(info.rank) + ", got rank " +
-                           std::to_string(input.shape.rank));
-  for (int d = 0; d < info.rank; ++d) {
-    int64_t dim = input.shape.dims[d];
-    if (info.dims[d] >= 0 && dim != info.dims[d])
-      return invalidArgument(where + " expects dim " + std::to_string(d) +
-                             " to be " + std::to_string(info.dims[d]) +
-                             ", got " + std::to_string(dim));
-    if (info.dims[d] < 0 && dim < 0)
-      return invalidArgument(where + ": dim " + std::to_string(d) + " ('" +
-                             info.dim_names[d] + "') is negative");
-    if (info.dims[d] < 0 && info.dim_bounds[d] >= 0 && dim > info.dim_bounds[d])
-      return outOfRange(where + ": dim " + std::to_string(d) + " ('" +
-                        info.dim_names[d] + "') is " + std::to_string(dim) +
-                        ", beyond its compiled bound " +
-                        std::to_string(info.dim_bounds[d]) +
-                        "; recompile with a larger --max-dims");
-  }
-  if (!input.data && input.numel() > 0)
-    return invalidArgument(where + ": data is null");
+  DEEPC_RETURN_IF_ERROR(checkBoundInput(*impl_->model, index, input));
   impl_->bound[index] = input;
   impl_->isBound[index] = true;
   return okStatus();

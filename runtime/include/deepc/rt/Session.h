@@ -115,6 +115,12 @@ public:
   virtual std::string summary() const = 0;
 };
 
+/// Whether `input` fits compiled input `index` (dtype, rank, static dims,
+/// symbolic dims within their compiled bounds, data present); both sessions
+/// check this when an input is bound.
+Status checkBoundInput(const Model &model, size_t index,
+                       const TensorRef &input);
+
 /// Whether the bound inputs agree on every symbolic dim they share (both
 /// sessions check this before a run); the error names the dim and inputs.
 Status checkSharedInputDims(const Model &model,
