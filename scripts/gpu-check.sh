@@ -86,8 +86,12 @@ prepare() {
   cp "$runtime" "$stage/lib/"
   # The kernel benchmarks (bench/gpu; CUDA runtime linked statically).
   if [[ -x "$build/bin/deepc-gpu-bench" ]]; then cp "$build/bin/deepc-gpu-bench" "$stage/bin/"; fi
-  # What the runtime and the models' code load, less what the GPU image has.
-  ldd "$runtime" "$stage"/models/*.deepc/*.so | awk '/=> \// {print $3}' | sort -u |
+  # The kernel-against-CPU tests (each CUDA kernel on the step its CPU
+  # kernel ran, unittests/Cuda*GpuTest.cu); they skip without a GPU.
+  if [[ -x "$build/unittests/DeepcCudaGpuTests" ]]; then cp "$build/unittests/DeepcCudaGpuTests" "$stage/bin/"; fi
+  # What the runtime, the tests and the models' code load, less what the
+  # GPU image has.
+  ldd "$runtime" "$stage"/bin/DeepcCudaGpuTests "$stage"/models/*.deepc/*.so 2>/dev/null | awk '/=> \// {print $3}' | sort -u |
     { grep -Ev "$never_packed" || true; } |
     while read -r lib; do echo "==> packing $lib"; cp -L "$lib" "$stage/lib/"; done
   mkdir -p "$stage/bench"
@@ -173,6 +177,17 @@ tarfile.open(sys.argv[1]).extractall(sys.argv[2], **safe)' \
       cat "$result" >>"$log"
     done
   done
+  if [[ "$device" != cpu && -x "$work/bin/DeepcCudaGpuTests" ]]; then
+    echo "==> DeepcCudaGpuTests" >>"$log"
+    if timeout 600 "$work/bin/DeepcCudaGpuTests" --gtest_brief=1 >"$result" 2>&1; then
+      echo "PASS DeepcCudaGpuTests ($(grep -Eo '[0-9]+ tests?' "$result" | tail -n 1) passed)" | tee -a "$summary"
+      passed=$((passed + 1))
+    else
+      echo "FAIL DeepcCudaGpuTests: $(grep -E '^\[  FAILED  \]' "$result" | head -n 5 | tr '\n' ' ')" | tee -a "$summary"
+      failed=$((failed + 1))
+    fi
+    cat "$result" >>"$log"
+  fi
   if [[ "$device" == cpu ]]; then
     echo "==> benchmarks skipped: --device cpu" | tee -a "$summary"
   elif [[ -f "$work/bench/gpu_bench.py" ]]; then

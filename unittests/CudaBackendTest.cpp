@@ -222,9 +222,9 @@ TEST(CudaLaunchPlan, PlacesStepsByKernelAndType) {
   b.region("deepc.cast", {flat}, half); // 3: device (lone cast)
   int sum = b.value(DType::F32, {6, 8});
   b.region("deepc.add", {flat, flat}, sum); // 4: host (region)
-  int vals = b.value(DType::F32, {6, 2}), idx = b.value(DType::I64, {6, 2});
-  b.step("deepc.topk", {sum}, {vals, idx}).attrs["k"] =
-      json::Value(int64_t(2)); // 5: host (no CUDA kernel)
+  int running = b.value(DType::F32, {6, 8});
+  b.step("deepc.cumsum", {sum}, {running}).attrs["axis"] =
+      json::Value(int64_t(1)); // 5: host (no CUDA kernel)
   int red = b.value(DType::I64, {3});
   b.step("deepc.reduce_sum", {mmi}, {red}).attrs["axes"] = ints({1});
   // 6: host (integer reduction)
@@ -247,11 +247,11 @@ TEST(CudaLaunchPlan, PlacesStepsByKernelAndType) {
   EXPECT_EQ(launch.hostOps["deepc.matmul"], 1);
   EXPECT_EQ(launch.hostOps["region"], 1);
   EXPECT_EQ(launch.summary(),
-            "2 device, 1 view, 4 host steps (host: deepc.matmul x1 "
-            "deepc.reduce_sum x1 deepc.topk x1 region x1)");
+            "2 device, 1 view, 4 host steps (host: deepc.cumsum x1 "
+            "deepc.matmul x1 deepc.reduce_sum x1 region x1)");
   EXPECT_EQ(launch.graphBlocker,
-            "4 step(s) run on the host (deepc.matmul, deepc.reduce_sum, "
-            "deepc.topk, region)");
+            "4 step(s) run on the host (deepc.cumsum, deepc.matmul, "
+            "deepc.reduce_sum, region)");
 }
 
 TEST(CudaLaunchPlan, CoreOpsRunOnTheDeviceForFloatTypes) {
@@ -515,7 +515,7 @@ TEST(CudaGeometry, SliceStartsReadWhatTheCpuSliceReads) {
 
 /// x[2, 3, 8] through matmul, rms_norm, softmax (both axis kinds),
 /// transpose, reduce_sum, a cast region, concat, slice, gather and rotary;
-/// with `hostStep`, a topk that has no CUDA kernel.
+/// with `hostStep`, a cumsum that has no CUDA kernel.
 PlanBuilder corePlan(bool hostStep) {
   PlanBuilder b;
   int x = b.input("x", DType::F32, {2, 3, 8});
@@ -572,12 +572,10 @@ PlanBuilder corePlan(bool hostStep) {
   b.output("gathered", gathered);
   b.output("rotated", rotated);
   if (hostStep) {
-    int vals = b.value(DType::F32, {2, 3, 2}),
-        idx = b.value(DType::I64, {2, 3, 2});
-    b.step("deepc.topk", {rotated}, {vals, idx}).attrs["k"] =
+    int running = b.value(DType::F32, {2, 3, 8});
+    b.step("deepc.cumsum", {rotated}, {running}).attrs["axis"] =
         json::Value(int64_t(2));
-    b.output("top", vals);
-    b.output("topIndex", idx);
+    b.output("running", running);
   }
   b.finish();
   return b;
@@ -646,7 +644,7 @@ TEST(CudaBackendOnGpu, CoreKernelsMatchTheCpuWithAHostFallback) {
   runBoth(/*hostStep=*/true, 2, stats);
   if (HasFatalFailure() || IsSkipped())
     return;
-  EXPECT_EQ(stats.hostSteps, 2); // the topk, once a run
+  EXPECT_EQ(stats.hostSteps, 2); // the cumsum, once a run
   EXPECT_FALSE(stats.graphCaptured);
   EXPECT_NE(stats.graphBlocker.find("run on the host"), std::string::npos)
       << stats.graphBlocker;

@@ -13,6 +13,9 @@ const CudaKernelRegistry &cudaKernels() {
     registerDataKernels(r);
     registerAttentionKernel(r);
     registerMoeKernel(r);
+    registerGatedMlpKernel(r);
+    registerQuantKernels(r);
+    registerSelectionKernels(r);
     return r;
   }();
   return registry;

@@ -18,6 +18,13 @@ void registerRowKernels(CudaKernelRegistry &registry);
 /// transpose, concat, slice, expand, gather, rotary, cast (DataKernels.cu).
 void registerDataKernels(CudaKernelRegistry &registry);
 
+/// deepc.gated_mlp (GatedMlp.cu).
+void registerGatedMlpKernel(CudaKernelRegistry &registry);
+/// quantize, dequantize, qmatmul (QuantKernels.cu).
+void registerQuantKernels(CudaKernelRegistry &registry);
+/// topk, argmax (TopK.cu).
+void registerSelectionKernels(CudaKernelRegistry &registry);
+
 /// The kernel that runs a region made of a single deepc.cast (the one
 /// region kind the backend runs on the device before the region emitter
 /// exists).
