@@ -89,6 +89,12 @@ private:
   /// Whether value `id` is a one-element constant that a region rooted at
   /// an output of rank `rootRank` may fold into its body.
   bool isBodyConstant(int id, size_t rootRank) const;
+  /// Whether step `index` computes each element of its one output from the
+  /// same element of its (broadcast) inputs, so that it can join a region.
+  bool isFusible(int index) const;
+  /// Whether every step reading value `id` is in `members` (and the model
+  /// does not return it).
+  bool onlyReadBy(int id, const std::vector<int> &members) const;
   rt::PlanStep makeRegion(const std::vector<int> &members);
 
   ModelPlan &model;
@@ -108,6 +114,59 @@ bool Fuser::isBodyConstant(int id, size_t rootRank) const {
     if (dim != 1)
       return false;
   return !scalarConstant(value, model.constantBytes[id]).isNull();
+}
+
+static int64_t intAttr(const rt::PlanStep &step, const char *name,
+                       int64_t otherwise) {
+  const json::Value *value = step.attrs.get(name);
+  return value && value->isInt() ? value->asInt() : otherwise;
+}
+
+/// Whether a quantize or dequantize step has one scale (and zero point)
+/// per element once broadcast: per tensor, or per channel of the last
+/// axis. Other axes and blocked scales index the scale in ways numpy
+/// broadcasting cannot express; they keep their kernel.
+static bool hasBroadcastScale(const rt::Plan &plan, const rt::PlanStep &step) {
+  if (step.inputs.size() < 2 || step.inputs.size() > 3 ||
+      intAttr(step, "block_size", 0) != 0 || step.inputs[0] < 0 ||
+      step.inputs[1] < 0)
+    return false;
+  const std::vector<int64_t> &x = plan.values[step.inputs[0]].dims;
+  const std::vector<int64_t> &scale = plan.values[step.inputs[1]].dims;
+  if (step.inputs.size() == 3 && step.inputs[2] >= 0 &&
+      plan.values[step.inputs[2]].dims != scale)
+    return false;
+  if (scale.size() > x.size())
+    return false;
+  if (llvm::all_of(scale, [](int64_t d) { return d == 1; }))
+    return true;
+  int64_t axis = intAttr(step, "axis", -1);
+  if (axis < 0)
+    axis += int64_t(x.size());
+  return scale.size() == 1 && axis == int64_t(x.size()) - 1 &&
+         scale[0] == x.back() && scale[0] >= 0;
+}
+
+static bool isQuantizeOrDequantize(llvm::StringRef op) {
+  return op == "deepc.quantize" || op == "deepc.dequantize";
+}
+
+bool Fuser::isFusible(int index) const {
+  const rt::PlanStep &step = model.plan.steps[index];
+  if (step.outputs.size() != 1)
+    return false;
+  if (isQuantizeOrDequantize(step.op))
+    return hasBroadcastScale(model.plan, step);
+  return isElementwiseOp(step.op);
+}
+
+bool Fuser::onlyReadBy(int id, const std::vector<int> &members) const {
+  int readers = 0;
+  for (int member : members) {
+    const std::vector<int> &inputs = model.plan.steps[member].inputs;
+    readers += llvm::is_contained(inputs, id);
+  }
+  return readers == users[id];
 }
 
 rt::PlanStep Fuser::makeRegion(const std::vector<int> &members) {
@@ -148,6 +207,21 @@ rt::PlanStep Fuser::makeRegion(const std::vector<int> &members) {
     region.body.push_back(std::move(instr));
     local[constant] = next++;
   }
+  // In a region, quantize and dequantize always take a zero point: 0 when
+  // the op has none.
+  int zeroPoint = -1;
+  for (int member : members) {
+    const rt::PlanStep &step = steps[member];
+    if (!isQuantizeOrDequantize(step.op) ||
+        (step.inputs.size() == 3 && step.inputs[2] >= 0) || zeroPoint >= 0)
+      continue;
+    rt::RegionInstr instr;
+    instr.op = "deepc.constant";
+    instr.dtype = rt::DType::I8;
+    instr.attrs["value"] = json::Value(int64_t(0));
+    region.body.push_back(std::move(instr));
+    zeroPoint = next++;
+  }
   for (int member : members) {
     const rt::PlanStep &step = steps[member];
     rt::RegionInstr instr;
@@ -155,7 +229,10 @@ rt::PlanStep Fuser::makeRegion(const std::vector<int> &members) {
     instr.attrs = step.attrs;
     instr.dtype = model.plan.values[step.outputs[0]].dtype;
     for (int input : step.inputs)
-      instr.args.push_back(local.lookup(input));
+      if (input >= 0)
+        instr.args.push_back(local.lookup(input));
+    if (isQuantizeOrDequantize(step.op) && instr.args.size() == 2)
+      instr.args.push_back(zeroPoint);
     region.body.push_back(std::move(instr));
     local[step.outputs[0]] = next++;
   }
@@ -177,24 +254,29 @@ void Fuser::run() {
   for (const rt::PlanIO &output : plan.outputs)
     ++users[output.value];
 
-  // Walking backward, every elementwise step not yet absorbed is a root;
-  // its region grows over producers that only it reads.
+  // Walking backward, every fusible step not yet absorbed is a root; its
+  // region grows over producers that only its members read (a value read
+  // twice inside the region, as gelu's x in x * Φ(x), is computed once
+  // per element there), until nothing more joins.
   std::vector<bool> absorbed(plan.steps.size(), false);
   std::vector<std::vector<int>> regionAt(plan.steps.size());
   for (int index = int(plan.steps.size()) - 1; index >= 0; --index) {
-    if (absorbed[index] || !isElementwiseOp(plan.steps[index].op))
+    if (absorbed[index] || !isFusible(index))
       continue;
     std::vector<int> members{index};
-    for (size_t i = 0; fuse && i < members.size(); ++i)
-      for (int input : plan.steps[members[i]].inputs) {
-        int from = input >= 0 ? producer[input] : -1;
-        if (from < 0 || absorbed[from] || users[input] != 1 ||
-            !isElementwiseOp(plan.steps[from].op) ||
-            plan.steps[from].outputs.size() != 1)
-          continue;
-        absorbed[from] = true;
-        members.push_back(from);
-      }
+    for (bool grew = fuse; grew;) {
+      grew = false;
+      for (size_t i = 0; i < members.size(); ++i)
+        for (int input : plan.steps[members[i]].inputs) {
+          int from = input >= 0 ? producer[input] : -1;
+          if (from < 0 || absorbed[from] || from == index || !isFusible(from) ||
+              !onlyReadBy(input, members))
+            continue;
+          absorbed[from] = true;
+          members.push_back(from);
+          grew = true;
+        }
+    }
     std::sort(members.begin(), members.end());
     regionAt[index] = std::move(members);
   }
@@ -238,9 +320,10 @@ unsigned mlir::deepc::fuseEpilogues(ModelPlan &model) {
     if (value.aliasOf >= 0)
       ++readers[value.aliasOf];
 
-  // epilogueOf[region]: the matmul whose epilogue it becomes. A region that
-  // reads two matmuls (SwiGLU's silu(gate) * up) takes the later one: the
-  // other one's result is complete before it runs anyway.
+  // epilogueOf[region]: the producer (a matmul, a norm, a rotary) whose
+  // epilogue it becomes. A region that reads two (SwiGLU's silu(gate) * up)
+  // takes the later one: the other one's result is complete before it runs
+  // anyway.
   std::vector<int> epilogueOf(plan.steps.size(), -1);
   std::vector<bool> moved(plan.steps.size(), false);
   for (auto [index, step] : llvm::enumerate(plan.steps)) {
@@ -249,7 +332,7 @@ unsigned mlir::deepc::fuseEpilogues(ModelPlan &model) {
     const rt::PlanValue &output = plan.values[step.outputs[0]];
     for (int input : step.inputs) {
       int from = producer[input];
-      if (from < 0 || plan.steps[from].op != "deepc.matmul" ||
+      if (from < 0 || !rt::isEpilogueProducer(plan.steps[from].op) ||
           plan.steps[from].outputs.size() != 1 || readers[input] != 1)
         continue;
       // Same dims (the same symbolic ones too): the region reads the
@@ -263,15 +346,15 @@ unsigned mlir::deepc::fuseEpilogues(ModelPlan &model) {
       moved[epilogueOf[index]] = true;
   }
 
-  // The matmul moves down to just before its region: its operands are
+  // The producer moves down to just before its region: its operands are
   // defined earlier still, and nothing in between reads its result.
   unsigned fused = 0;
   std::vector<rt::PlanStep> steps;
   for (size_t index = 0; index < plan.steps.size(); ++index) {
     if (moved[index])
       continue;
-    if (int matmul = epilogueOf[index]; matmul >= 0) {
-      steps.push_back(std::move(plan.steps[matmul]));
+    if (int from = epilogueOf[index]; from >= 0) {
+      steps.push_back(std::move(plan.steps[from]));
       steps.back().epilogue = true;
       ++fused;
     }

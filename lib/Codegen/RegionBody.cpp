@@ -188,7 +188,7 @@ BodyEmitter::expression(const rt::RegionInstr &instr) {
   }
 
   unsigned expectedArity = llvm::StringSwitch<unsigned>(name)
-                               .Case("select", 3)
+                               .Cases("select", "quantize", "dequantize", 3)
                                .Cases("add", "sub", "mul", "div", "pow", 2)
                                .Case("mod", 2)
                                .Cases("max", "min", "equal", "less", 2)
@@ -324,6 +324,23 @@ BodyEmitter::expression(const rt::RegionInstr &instr) {
     return std::string(computeType(result)) + "(" + unsignedType(result) + "(" +
            arg(0) + "))";
   }
+  // ONNX QuantizeLinear / DequantizeLinear (x, scale, zero_point), in f32
+  // as the interpreter and the kernels compute them.
+  if (name == "quantize") {
+    if (!isFloat)
+      return fail(instr, "it quantizes a float operand");
+    std::string scaled = "float(" + arg(0) + ") / float(" + arg(1) + ")";
+    if (result == DType::F8E4M3FN)
+      return scaled; // roundF8 saturates; f8 has no zero point
+    if (result != DType::I8 && result != DType::I4)
+      return fail(instr, "its result must be i8, i4 or f8E4M3FN");
+    const char *range = result == DType::I4 ? "-8.0f, 7.0f" : "-128.0f, 127.0f";
+    return "quantizeToInt(" + scaled + ", float(" + arg(2) + "), " + range +
+           ")";
+  }
+  if (name == "dequantize")
+    return "(float(" + arg(0) + ") - float(" + arg(2) + ")) * float(" + arg(1) +
+           ")";
   return fail(instr, "it is not an elementwise op deepc generates code for");
 }
 

@@ -2,12 +2,12 @@
 // RUN: deepc %s --emit=plan --no-fuse | FileCheck %s --check-prefix=NOFUSE
 // Tests that elementwise chains become region steps: a region grows back
 // from a root over producers only it reads, one-element constants become
-// body constants, and a value read twice or by a non-elementwise op ends a
-// region.
+// body constants, and a value read by a non-elementwise op (or returned)
+// ends a region.
 
 // %0..%2 (an RMSNorm-like chain) fuse into the region rooted at %2, which
-// the matmul reads; %3 is read twice and is a region of its own; %4 and %5
-// fuse; the 0.5 splat is inlined, the [64] weight %w stays an input.
+// the matmul reads; the 0.5 splat is inlined, the [64] weight %w stays an
+// input.
 // CHECK-LABEL: "steps": [
 // CHECK-NEXT:    {
 // CHECK-NEXT:      "body": [
@@ -41,30 +41,27 @@
 // CHECK-NEXT:      "outputs": [3],
 // CHECK-NEXT:      "symbol": "deepc_region_0"
 // CHECK:           "op": "deepc.matmul",
+// %4 is read twice, but both readers are in the region rooted at %6: it
+// joins them and is computed once per element. The region's dtypes change
+// along the way (a comparison, then a select).
 // CHECK:           "body": [
 // CHECK-NEXT:        {
 // CHECK-NEXT:          "args": [0],
 // CHECK-NEXT:          "dtype": "f32",
 // CHECK-NEXT:          "op": "deepc.tanh"
-// CHECK-NEXT:        }
-// CHECK-NEXT:      ],
-// CHECK-NEXT:      "inputs": [4],
-// CHECK-NEXT:      "loc": "twice",
-// CHECK-NEXT:      "op": "region",
-// A comparison and a select: the region's dtypes change along the way.
-// CHECK:           "body": [
+// CHECK-NEXT:        },
 // CHECK-NEXT:        {
-// CHECK-NEXT:          "args": [0, 1],
+// CHECK-NEXT:          "args": [1, 0],
 // CHECK-NEXT:          "dtype": "bool",
 // CHECK-NEXT:          "op": "deepc.greater"
 // CHECK-NEXT:        },
 // CHECK-NEXT:        {
-// CHECK-NEXT:          "args": [2, 0, 1],
+// CHECK-NEXT:          "args": [2, 1, 0],
 // CHECK-NEXT:          "dtype": "f32",
 // CHECK-NEXT:          "op": "deepc.select"
 // CHECK-NEXT:        }
 // CHECK-NEXT:      ],
-// CHECK-NEXT:      "inputs": [5, 4],
+// CHECK-NEXT:      "inputs": [4],
 // CHECK-NEXT:      "loc": "pick",
 // CHECK-NEXT:      "op": "region",
 // The folded constant and the fused temporaries are gone from the values.
@@ -91,3 +88,4 @@ func.func @main(%x: tensor<4x64xf32> {onnx.name = "x"},
   %6 = deepc.select %5, %4, %3 : tensor<4x64xi1>, tensor<4x64xf32>, tensor<4x64xf32> loc("pick")
   return %6 : tensor<4x64xf32>
 }
+

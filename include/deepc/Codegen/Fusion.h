@@ -21,12 +21,14 @@ bool isElementwiseOp(llvm::StringRef op);
 /// and debugging). Values nothing refers to any more are dropped.
 void fuseElementwise(ModelPlan &model, bool fuse);
 
-/// Makes regions the epilogues of the matmuls they read (PlanStep::
-/// epilogue): where a region is the only reader of a matmul's result, reads
-/// it once, and its output has the result's shape (so it reads the result
-/// at the output's own index), the matmul moves down to just before the
-/// region and is marked. Returns how many matmuls got an epilogue. Run it
-/// after fuseElementwise, so that an epilogue is a whole region.
+/// Makes regions the epilogues of the steps they read (PlanStep::epilogue)
+/// when those are epilogue producers (rt::isEpilogueProducer: matmuls,
+/// norms, rotaries): where a region is the only reader of such a result,
+/// reads it once, and its output has the result's shape (so it reads the
+/// result at the output's own index), the producer moves down to just
+/// before the region and is marked. Returns how many steps got an
+/// epilogue. Run it after fuseElementwise, so that an epilogue is a whole
+/// region: a norm's quantize, a GEMM's bias, residual add or SwiGLU.
 unsigned fuseEpilogues(ModelPlan &model);
 
 } // namespace mlir::deepc

@@ -1,11 +1,12 @@
-//===- Epilogue.cpp - a matmul and its epilogue region as one step --------===//
+//===- Epilogue.cpp - a producer and its epilogue region as one step ------===//
 //
-// Row blocks rather than one GEMM then one region pass: the region reads
-// each block of the GEMM result from cache instead of from memory, and the
+// Row blocks rather than one producer pass then one region pass: the region
+// reads each block of the result from cache instead of from memory, and the
 // result needs no buffer of its full size. Each block's GEMM runs on one
 // thread (OpenBLAS runs serially inside an OpenMP parallel region), so a
 // block must be tall enough for BLAS to stay efficient: every block packs
-// the whole weight again.
+// the whole weight again. A row-wise producer (a norm, a rotary) has no
+// such cost per block.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,9 +23,9 @@ namespace {
 
 /// The fewest rows a block's single-threaded GEMM gets; fewer leave BLAS
 /// bound by reading the weight.
-constexpr int64_t kMinBlockRows = 32;
+constexpr int64_t kMinGemmBlockRows = 32;
 /// Blocks hold at most about this many bytes of the result (more rows if
-/// kMinBlockRows needs them), so that the region finds them in cache.
+/// kMinGemmBlockRows needs them), so that the region finds them in cache.
 constexpr int64_t kMaxBlockBytes = int64_t(2) << 20;
 
 /// How a region input of shape `in` is read along the rows of the result
@@ -82,24 +83,66 @@ TensorRef regionInputView(const TensorRef &in, const Shape &out, int64_t first,
   return view;
 }
 
-} // namespace
-
-EpilogueBlocks planEpilogueBlocks(KernelContext &gemm, KernelContext &region,
-                                  int resultInput, int threads) {
-  EpilogueBlocks none;
+/// Whether row r of the GEMM's result is row r of lhs times one rhs
+/// matrix that every row shares.
+bool gemmHasRowBlocks(KernelContext &gemm) {
   const TensorRef &lhs = gemm.input(0), &rhs = gemm.input(1);
   const Shape &shape = gemm.output(0).shape;
   int rank = shape.rank;
   if (rank < 2 || gemm.attrs().getBool("transpose_lhs") ||
       lhs.shape.rank != rank || rhs.shape.rank < 2)
-    return none;
-  // Row r of the result is row r of lhs times the one rhs matrix.
+    return false;
   for (int d = 0; d + 2 < rank; ++d)
     if (lhs.shape.dims[d] != shape.dims[d])
-      return none;
+      return false;
   for (int d = 0; d + 2 < rhs.shape.rank; ++d)
     if (rhs.shape.dims[d] != 1)
-      return none;
+      return false;
+  return true;
+}
+
+/// Block `first`..`first + count` of the producer's result into `part`,
+/// on the calling thread.
+Status produceBlock(const KernelDef &kernel, KernelContext &producer,
+                    int64_t first, int64_t count, TensorRef &part) {
+  int64_t cols = part.shape.dims[1];
+  if (kernel.rowWise) {
+    std::vector<TensorRef> ins(static_cast<size_t>(producer.numInputs()));
+    for (int i = 0; i < producer.numInputs(); ++i)
+      ins[i] = producer.input(i);
+    ins[0].shape = matrix(count, cols);
+    ins[0].data = offsetBytes(ins[0].data, first * cols, ins[0].dtype);
+    KernelContext block(producer.step(), ins.data(), producer.numInputs(),
+                        &part, 1);
+    block.numThreads = 1;
+    block.fullShape = &producer.input(0).shape;
+    block.rowBegin = first;
+    return kernel.run(block);
+  }
+  const TensorRef &lhs = producer.input(0), &rhs = producer.input(1);
+  int64_t depth = lhs.shape.dims[lhs.shape.rank - 1];
+  TensorRef ins[2] = {lhs, rhs};
+  ins[0].shape = matrix(count, depth);
+  ins[0].data = offsetBytes(lhs.data, first * depth, lhs.dtype);
+  ins[1].shape = matrix(rhs.shape.dims[rhs.shape.rank - 2],
+                        rhs.shape.dims[rhs.shape.rank - 1]);
+  KernelContext block(producer.step(), ins, 2, &part, 1);
+  block.numThreads = 1;
+  return kernel.run(block);
+}
+
+} // namespace
+
+EpilogueBlocks planEpilogueBlocks(const KernelDef &kernel,
+                                  KernelContext &producer,
+                                  KernelContext &region, int resultInput,
+                                  int threads) {
+  EpilogueBlocks none;
+  const Shape &shape = producer.output(0).shape;
+  int rank = shape.rank;
+  if (kernel.rowWise ? rank < 1 || !(producer.input(0).shape == shape)
+                     : !gemmHasRowBlocks(producer))
+    return none;
   if (!(region.output(0).shape == shape))
     return none;
   for (int i = 0; i < region.numInputs(); ++i)
@@ -112,12 +155,13 @@ EpilogueBlocks planEpilogueBlocks(KernelContext &gemm, KernelContext &region,
   if (blocks.cols == 0 || threads < 1)
     return none;
   blocks.rows = shape.numel() / blocks.cols;
-  int64_t rowBytes = blocks.cols * int64_t(dtypeSize(gemm.output(0).dtype));
+  int64_t minRows = kernel.rowWise ? 1 : kMinGemmBlockRows;
+  int64_t rowBytes = blocks.cols * int64_t(dtypeSize(producer.output(0).dtype));
   int64_t cacheRows = std::max<int64_t>(
-      kMinBlockRows, kMaxBlockBytes / std::max<int64_t>(1, rowBytes));
+      minRows, kMaxBlockBytes / std::max<int64_t>(1, rowBytes));
   int64_t perThread = (blocks.rows + threads - 1) / threads;
   blocks.blockRows = std::min(cacheRows, perThread);
-  if (blocks.blockRows < kMinBlockRows)
+  if (blocks.blockRows < minRows)
     return none;
   return blocks;
 }
@@ -154,16 +198,11 @@ Status runRegionFunction(deepc_region_fn fn, KernelContext &ctx, int threads) {
   return okStatus();
 }
 
-Status runEpilogueBlocks(const KernelDef &gemmKernel, KernelContext &gemm,
+Status runEpilogueBlocks(const KernelDef &kernel, KernelContext &producer,
                          KernelContext &region, int resultInput,
                          deepc_region_fn fn, const EpilogueBlocks &blocks,
                          void *scratch, int threads) {
-  const TensorRef &lhs = gemm.input(0), &rhs = gemm.input(1);
-  const TensorRef &result = gemm.output(0), &out = region.output(0);
-  int64_t depth = lhs.shape.dims[lhs.shape.rank - 1];
-  TensorRef weight = rhs;
-  weight.shape = matrix(rhs.shape.dims[rhs.shape.rank - 2],
-                        rhs.shape.dims[rhs.shape.rank - 1]);
+  const TensorRef &result = producer.output(0), &out = region.output(0);
   int numInputs = region.numInputs();
   size_t blockElements = size_t(blocks.blockRows * blocks.cols);
 
@@ -175,16 +214,11 @@ Status runEpilogueBlocks(const KernelDef &gemmKernel, KernelContext &gemm,
       continue;
     int64_t first = b * blocks.blockRows;
     int64_t count = std::min(blocks.blockRows, blocks.rows - first);
-    TensorRef gemmIns[2] = {lhs, weight};
-    gemmIns[0].shape = matrix(count, depth);
-    gemmIns[0].data = offsetBytes(lhs.data, first * depth, lhs.dtype);
     TensorRef part = result;
     part.shape = matrix(count, blocks.cols);
     part.data = offsetBytes(
         scratch, int64_t(blockElements) * omp_get_thread_num(), result.dtype);
-    KernelContext gemmBlock(gemm.step(), gemmIns, 2, &part, 1);
-    gemmBlock.numThreads = 1;
-    Status status = gemmKernel.run(gemmBlock);
+    Status status = produceBlock(kernel, producer, first, count, part);
 
     if (status.ok()) {
       std::vector<TensorRef> ins(static_cast<size_t>(numInputs));

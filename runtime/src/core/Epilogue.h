@@ -1,13 +1,14 @@
-//===- Epilogue.h - a matmul and its epilogue region as one step -*- C++
-//-*-===//
+//===- Epilogue.h - a producer and its epilogue region as one step -*- C++ -*-//
 //
-// A matmul step with `epilogue` set (Plan.h) runs together with the region
-// step after it. Where the shapes allow, the GEMM is computed in row blocks,
-// one block per OpenMP thread at a time, and the region is applied to each
-// block right after its GEMM, while the block is still in cache: the whole
-// GEMM result never exists. The matmul kernel itself is unchanged: it runs
-// on views of the operands (offset pointers, fewer rows), as the region
-// does on views of its inputs and output.
+// A step with `epilogue` set (Plan.h: a matmul, a norm or a rotary) runs
+// together with the region step after it. Where the shapes allow, the
+// producer is computed in row blocks, one block per OpenMP thread at a
+// time, and the region is applied to each block right after it is made,
+// while the block is still in cache: the whole result never exists. The
+// kernels are unchanged: a GEMM runs on views of its operands (offset
+// pointers, fewer rows), a row-wise kernel (KernelDef::rowWise) on a view
+// of its input's rows, as the region does on views of its inputs and
+// output.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,7 +20,8 @@
 
 namespace deepc::rt {
 
-/// How the GEMM result, flattened to [rows, cols], is cut into row blocks.
+/// How the producer's result, flattened to [rows, cols], is cut into row
+/// blocks.
 struct EpilogueBlocks {
   int64_t rows = 0;
   int64_t cols = 0;
@@ -32,23 +34,26 @@ struct EpilogueBlocks {
 };
 
 /// Whether and how the pair can run in row blocks on `threads` threads.
-/// `gemm` holds the matmul's operands and its inferred output (the result);
-/// `region` the region's inputs (input `resultInput` is the result) and its
-/// inferred output. Blocks need: lhs not transposed and not broadcast, rhs
-/// one matrix shared by every row, the region's output shaped like the
-/// result, and every other region input either the same for every row or
-/// laid out row by row like the result; and enough rows that every thread
-/// gets a block big enough for an efficient single-threaded GEMM.
-EpilogueBlocks planEpilogueBlocks(KernelContext &gemm, KernelContext &region,
-                                  int resultInput, int threads);
+/// `producer` holds the producing step's operands and its inferred output
+/// (the result), `kernel` is its kernel; `region` the region's inputs
+/// (input `resultInput` is the result) and its inferred output. Blocks
+/// need the region's output shaped like the result, and every other region
+/// input either the same for every row or laid out row by row like the
+/// result. A matmul also needs lhs not transposed and not broadcast, rhs
+/// one matrix shared by every row, and enough rows that every thread gets
+/// a block big enough for an efficient single-threaded GEMM; a row-wise
+/// kernel needs its result shaped like its input 0.
+EpilogueBlocks planEpilogueBlocks(const KernelDef &kernel,
+                                  KernelContext &producer,
+                                  KernelContext &region, int resultInput,
+                                  int threads);
 
-/// Runs the pair in the row blocks of `blocks`: per block, the matmul
-/// kernel `gemmKernel` on views of `gemm`'s operands writes the block into
-/// the calling thread's part of `scratch` (threads * blockRows * cols
-/// elements of the result's dtype), then the region (compiled `fn`, or
-/// interpreted when null) reads it and writes the block of `region`'s
-/// output.
-Status runEpilogueBlocks(const KernelDef &gemmKernel, KernelContext &gemm,
+/// Runs the pair in the row blocks of `blocks`: per block, `kernel` on
+/// views of `producer`'s operands writes the block into the calling
+/// thread's part of `scratch` (threads * blockRows * cols elements of the
+/// result's dtype), then the region (compiled `fn`, or interpreted when
+/// null) reads it and writes the block of `region`'s output.
+Status runEpilogueBlocks(const KernelDef &kernel, KernelContext &producer,
                          KernelContext &region, int resultInput,
                          deepc_region_fn fn, const EpilogueBlocks &blocks,
                          void *scratch, int threads);

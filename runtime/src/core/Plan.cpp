@@ -312,32 +312,34 @@ Status validateRegion(const Plan &plan, size_t s) {
   return okStatus();
 }
 
-/// A matmul with an epilogue hands its result to the region right after it
+/// A step with an epilogue hands its result to the region right after it
 /// and to nothing else, so that the two can run as one.
 Status validateEpilogue(const Plan &plan, size_t s) {
   const PlanStep &step = plan.steps[s];
   auto fail = [&](const std::string &m) {
     return corruptArtifact("plan.json: " + stepName(plan, s) + ": " + m);
   };
-  if (step.op != "deepc.matmul" || step.outputs.size() != 1)
-    return fail("only a deepc.matmul with one output has an epilogue");
+  if (!isEpilogueProducer(step.op) || step.outputs.size() != 1)
+    return fail("only a deepc.matmul, rms_norm, layer_norm or rotary with "
+                "one output has an epilogue");
   if (s + 1 >= plan.steps.size() || plan.steps[s + 1].op != "region")
-    return fail("an epilogue needs a region step right after the matmul");
+    return fail("an epilogue needs a region step right after the " + step.op);
   int result = step.outputs[0];
   const std::vector<int> &regionInputs = plan.steps[s + 1].inputs;
   if (std::count(regionInputs.begin(), regionInputs.end(), result) != 1)
-    return fail("the epilogue region must read the matmul's result once");
+    return fail("the epilogue region must read the " + step.op +
+                "'s result once");
   for (size_t t = s + 2; t < plan.steps.size(); ++t)
     for (int in : plan.steps[t].inputs)
       if (in == result)
-        return fail("the result of a matmul with an epilogue is read by " +
+        return fail("the result of a step with an epilogue is read by " +
                     stepName(plan, t) + " too");
   for (const PlanIO &io : plan.outputs)
     if (io.value == result)
-      return fail("the result of a matmul with an epilogue is a model output");
+      return fail("the result of a step with an epilogue is a model output");
   for (const PlanValue &v : plan.values)
     if (v.aliasOf == result)
-      return fail("the result of a matmul with an epilogue has a view");
+      return fail("the result of a step with an epilogue has a view");
   return okStatus();
 }
 

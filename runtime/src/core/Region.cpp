@@ -23,6 +23,7 @@
 
 #include "deepc/rt/Kernel.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -74,6 +75,10 @@ enum class Op {
   Xor,
   Select,
   Cast,
+  // ONNX QuantizeLinear / DequantizeLinear with one scale and zero point
+  // per element (operands x, scale, zero_point), in f32 as the kernels.
+  Quantize,
+  Dequantize,
   Constant,
 };
 
@@ -120,6 +125,8 @@ constexpr OpInfo kOps[] = {
     {"deepc.xor", Op::Xor, 2},
     {"deepc.select", Op::Select, 3},
     {"deepc.cast", Op::Cast, 1},
+    {"deepc.quantize", Op::Quantize, 3},
+    {"deepc.dequantize", Op::Dequantize, 3},
     {"deepc.constant", Op::Constant, 0},
 };
 
@@ -400,6 +407,23 @@ private:
                              : fromInt64(values[chosen].i, t);
       break;
     }
+    case Op::Quantize: {
+      float v = float(f(0)) / float(f(1));
+      if (t == DType::F8E4M3FN) {
+        out = fromDouble(v, t); // saturates; f8 has no zero point
+        break;
+      }
+      // Round half to even, add the zero point, saturate; NaN gives the
+      // zero point.
+      float r = (std::isnan(v) ? 0.0f : std::nearbyint(v)) + float(f(2));
+      float lo = t == DType::I4 ? -8.0f : -128.0f;
+      float hi = t == DType::I4 ? 7.0f : 127.0f;
+      out = fromInt64(int64_t(std::min(hi, std::max(lo, r))), t);
+      break;
+    }
+    case Op::Dequantize:
+      out = fromDouble((float(f(0)) - float(f(2))) * float(f(1)), t);
+      break;
     case Op::Constant:
       out = in.constantIsFloat ? fromDouble(in.constant.f, t)
                                : fromInt64(in.constant.i, t);

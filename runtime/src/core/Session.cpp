@@ -205,7 +205,7 @@ Status Session::run() {
   }
 
   if (!profile_) {
-    // A matmul with an epilogue runs the region after it as well.
+    // A step with an epilogue runs the region after it as well.
     for (size_t s = 0; s < plan.steps.size();
          s += plan.steps[s].epilogue ? 2 : 1)
       DEEPC_RETURN_IF_ERROR(runStep(s));
@@ -336,7 +336,7 @@ Status Session::runStep(size_t s) {
   DEEPC_RETURN_IF_ERROR(isRegion ? inferRegion(ctx) : kernel->infer(ctx));
 
   if (step.epilogue) {
-    // The matmul and the region after it, as one step (core/Epilogue.h).
+    // The producer and the region after it, as one step (core/Epilogue.h).
     const PlanStep &regionStep = plan.steps[s + 1];
     int result = step.outputs[0];
     int numRegionInputs = int(regionStep.inputs.size()), resultInput = -1;
@@ -358,7 +358,7 @@ Status Session::runStep(size_t s) {
 
     int threads = numThreads_ > 0 ? numThreads_ : omp_get_max_threads();
     EpilogueBlocks blocks =
-        planEpilogueBlocks(ctx, regionCtx, resultInput, threads);
+        planEpilogueBlocks(*kernel, ctx, regionCtx, resultInput, threads);
     // The result's buffer holds one block per thread, not the whole result;
     // a plan that gave it a smaller slot runs the pair unblocked.
     TensorRef scratch = outs[0];

@@ -100,10 +100,12 @@ void registerNormKernels(KernelRegistry &registry) {
   KernelDef rms;
   rms.infer = inferRmsNorm;
   rms.run = runNorm<false>;
+  rms.rowWise = true; // each row reads only itself, weight and bias
   registry.add("deepc.rms_norm", rms);
   KernelDef layer;
   layer.infer = inferLayerNorm;
   layer.run = runNorm<true>;
+  layer.rowWise = true;
   registry.add("deepc.layer_norm", layer);
 }
 

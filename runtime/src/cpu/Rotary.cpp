@@ -19,8 +19,16 @@ Shape dropLast(const Shape &s) {
   return out;
 }
 
+/// The shape the rows of input 0 belong to: its own, or the whole tensor's
+/// when the kernel runs on a block of its rows.
+const Shape &fullInputShape(KernelContext &ctx) {
+  return ctx.fullShape ? *ctx.fullShape : ctx.input(0).shape;
+}
+
 Status rotaryDim(KernelContext &ctx, int64_t &rotary) {
-  const TensorRef &in = ctx.input(0), &cos = ctx.input(1), &sin = ctx.input(2);
+  const TensorRef &cos = ctx.input(1), &sin = ctx.input(2);
+  TensorRef in = ctx.input(0);
+  in.shape = fullInputShape(ctx);
   if (in.shape.rank < 1)
     return ctx.error("input must have rank 1 or more: the last dimension "
                      "holds the rotated channels");
@@ -75,14 +83,18 @@ Status runRotary(KernelContext &ctx) {
   float *y = f32Results(ctx, out);
   if (!x || !c || !s || !y)
     return outOfMemory(ctx);
-  Shape lead = dropLast(in.shape), table = dropLast(ctx.input(1).shape);
+  // Rows [first, first + rows) of the whole input: the table row follows
+  // each row's place in the whole tensor.
+  Shape lead = dropLast(fullInputShape(ctx));
+  Shape table = dropLast(ctx.input(1).shape);
   int64_t tableStrides[kMaxRank];
   broadcastStrides(table, lead, tableStrides);
   int64_t d = in.shape[in.shape.rank - 1], half = rotary / 2;
-  int64_t rows = lead.numel();
+  int64_t rows = d == 0 ? 0 : in.numel() / d;
+  int64_t first = ctx.fullShape ? ctx.rowBegin : 0;
 #pragma omp parallel for num_threads(threadCount(ctx)) if (rows * d > 16384)
   for (int64_t r = 0; r < rows; ++r) {
-    int64_t t = 0, rest = r;
+    int64_t t = 0, rest = first + r;
     for (int k = lead.rank - 1; k >= 0; --k) {
       t += (rest % lead.dims[k]) * tableStrides[k];
       rest /= lead.dims[k];
@@ -109,6 +121,7 @@ void registerRotaryKernels(KernelRegistry &registry) {
   KernelDef def;
   def.infer = inferRotary;
   def.run = runRotary;
+  def.rowWise = true;
   registry.add("deepc.rotary", def);
 }
 

@@ -80,6 +80,13 @@ public:
   /// Threads the kernel may use (OpenMP); 0 means the default.
   int numThreads = 0;
 
+  /// Row-wise kernels (KernelDef::rowWise) run on one block of rows: input
+  /// 0 and output 0 then hold only rows [rowBegin, rowBegin + their row
+  /// count) of tensors of shape `*fullShape` (flattened to [rows, last
+  /// dim]), and the other inputs are whole. Null when run on everything.
+  const Shape *fullShape = nullptr;
+  int64_t rowBegin = 0;
+
   /// Scratch memory for run(), valid until run() returns. Null when out of
   /// memory (return resourceExhausted then).
   void *scratch(size_t bytes);
@@ -117,6 +124,11 @@ struct KernelDef {
   /// run() reads only the inputs' shapes, never their data (shape_of), so it
   /// can run at compile time on inputs whose values are unknown.
   bool readsShapesOnly = false;
+  /// Output 0 has input 0's shape and its row r (of [rows, last dim])
+  /// depends only on row r of input 0 and on the other inputs: run() can
+  /// compute a block of rows (KernelContext::fullShape), as an epilogue's
+  /// producer does.
+  bool rowWise = false;
 };
 
 /// Op name → kernel, for one target.

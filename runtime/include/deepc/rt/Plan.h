@@ -57,8 +57,8 @@ struct PlanValue {
 
 /// One instruction of a region's body (see PlanStep::body).
 struct RegionInstr {
-  std::string op;         ///< an elementwise deepc op, e.g. "deepc.add"
-  std::vector<int> args;  ///< region-local value numbers
+  std::string op;               ///< an elementwise deepc op, e.g. "deepc.add"
+  std::vector<int> args;        ///< region-local value numbers
   DType dtype = DType::Invalid; ///< element type of the result
   json::Value attrs = json::Value::object();
 };
@@ -86,15 +86,25 @@ struct PlanStep {
   /// library (see RegionAbi.h); empty when the target interprets it.
   std::string symbol;
 
-  /// deepc.matmul steps only: the next step is a region, the only reader of
-  /// this step's result, which it reads elementwise at the result's own
-  /// index (an epilogue: a bias or residual add, SwiGLU's silu(g) * u). The
-  /// two run as one: the CPU applies the region to each row block of the
-  /// GEMM right after computing it, while it is in cache. The result is
-  /// then a dynamic value with no arena slot; a target that runs the two
-  /// steps one after the other allocates it as any dynamic value.
+  /// Steps of an epilogue producer (isEpilogueProducer: a matmul, a norm,
+  /// a rotary) only: the next step is a region, the only reader of this
+  /// step's result, which it reads elementwise at the result's own index
+  /// (an epilogue: a bias or residual add, SwiGLU's silu(g) * u, a
+  /// quantize after a norm). The two run as one: the CPU applies the
+  /// region to each row block of the result right after computing it,
+  /// while it is in cache. The result is then a dynamic value with no arena
+  /// slot; a target that runs the two steps one after the other allocates
+  /// it as any dynamic value.
   bool epilogue = false;
 };
+
+/// Whether steps of `op` may have an epilogue: the GEMM, and the ops that
+/// compute their result row by row over the last dimension (KernelDef::
+/// rowWise), so that it can be made one block of rows at a time.
+inline bool isEpilogueProducer(const std::string &op) {
+  return op == "deepc.matmul" || op == "deepc.rms_norm" ||
+         op == "deepc.layer_norm" || op == "deepc.rotary";
+}
 
 struct PlanIO {
   std::string name; ///< the ONNX graph input or output name
