@@ -277,7 +277,7 @@ TEST(EpilogueFusion, ValidationRefusesAResultReadElsewhere) {
   alone.outputs = {{"t", 4, {"", "", ""}}};
   status = planFromJson(planToJson(alone), parsed);
   EXPECT_FALSE(status.ok());
-  EXPECT_NE(status.message().find("region step right after"), std::string::npos)
+  EXPECT_NE(status.message().find("step right after"), std::string::npos)
       << status.message();
 }
 
@@ -309,20 +309,35 @@ void addInputsAndOutput(Plan &plan, int count, int out) {
 }
 
 /// x [b, h, s, d] rotated (half layout) with tables cos/sin [s, d/2], then
-/// fake-quantized per tensor: y = dequantize(quantize(rot, 0.05, 3)).
-/// Values: 0 x, 1 cos, 2 sin, 3 rot, 4 y.
-Plan rotaryPlan(const std::vector<int64_t> &dims, bool epilogue) {
+/// fake-quantized per tensor: y = dequantize(quantize(rot, 0.05, 3)). With
+/// `normFirst`, x is RMS-normalized (weight w [d]) before the rotary: the
+/// chain norm -> rotary -> quantize of a per-head q/k norm.
+/// Values: 0 x, 1 cos, 2 sin, 3 w, 4 rot, 5 y, 6 normed.
+Plan rotaryPlan(const std::vector<int64_t> &dims, bool epilogue,
+                bool normFirst) {
   int64_t s = dims[2], half = dims[3] / 2;
   Plan plan;
   plan.values.push_back(value(dims, ValueKind::Input, "x"));
   plan.values.push_back(value({s, half}, ValueKind::Input, "cos"));
   plan.values.push_back(value({s, half}, ValueKind::Input, "sin"));
+  plan.values.push_back(value({dims[3]}, ValueKind::Input, "w"));
   plan.values.push_back(value(dims, ValueKind::Temp, "rot"));
   plan.values.push_back(value(dims, ValueKind::Temp, "y"));
+  plan.values.push_back(value(dims, ValueKind::Temp, "normed"));
+  if (normFirst) {
+    PlanStep norm;
+    norm.op = "deepc.rms_norm";
+    norm.inputs = {0, 3};
+    norm.outputs = {6};
+    norm.loc = "q_norm";
+    norm.attrs["epsilon"] = 1e-6;
+    norm.epilogue = epilogue;
+    plan.steps.push_back(norm);
+  }
   PlanStep rotary;
   rotary.op = "deepc.rotary";
-  rotary.inputs = {0, 1, 2};
-  rotary.outputs = {3};
+  rotary.inputs = {normFirst ? 6 : 0, 1, 2};
+  rotary.outputs = {4};
   rotary.loc = "rope";
   rotary.attrs["layout"] = "half";
   rotary.epilogue = epilogue;
@@ -330,15 +345,15 @@ Plan rotaryPlan(const std::vector<int64_t> &dims, bool epilogue) {
   // Locals: 0 rot; 1 scale, 2 zero point; 3 q (i8); 4 dequantized.
   PlanStep region;
   region.op = "region";
-  region.inputs = {3};
-  region.outputs = {4};
+  region.inputs = {4};
+  region.outputs = {5};
   region.loc = "fake_quant";
   region.body = {regionInstr("deepc.constant", {}, DType::F32, 0.05),
                  regionInstr("deepc.constant", {}, DType::I8, 3),
                  regionInstr("deepc.quantize", {0, 1, 2}, DType::I8),
                  regionInstr("deepc.dequantize", {3, 1, 2}, DType::F32)};
   plan.steps.push_back(region);
-  addInputsAndOutput(plan, 3, 4);
+  addInputsAndOutput(plan, 4, 5);
   return plan;
 }
 
@@ -364,16 +379,28 @@ void expectClose(const std::vector<float> &got,
     }
 }
 
-/// Runs the rotary + fake-quant pair fused and unfused; returns how many
-/// blocked epilogue steps the fused run ran.
-int64_t checkRotaryEpilogue(const std::vector<int64_t> &dims, int threads) {
+/// Runs the (norm +) rotary + fake-quant chain fused and unfused; returns
+/// how many blocked epilogue chains the fused run ran.
+int64_t checkRotaryEpilogue(const std::vector<int64_t> &dims, int threads,
+                            bool normFirst = false) {
   int64_t b = dims[0], h = dims[1], s = dims[2], d = dims[3], half = d / 2;
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> uniform(-3, 3);
   std::vector<float> x(static_cast<size_t>(b * h * s * d)),
-      cos(static_cast<size_t>(s * half)), sin(cos.size());
+      cos(static_cast<size_t>(s * half)), sin(cos.size()), w(d);
   for (float &f : x)
     f = uniform(rng);
+  for (float &f : w)
+    f = uniform(rng);
+  std::vector<float> rows = x; // what the rotary reads
+  for (int64_t row = 0; normFirst && row < b * h * s; ++row) {
+    double sq = 0;
+    for (int64_t i = 0; i < d; ++i)
+      sq += double(x[row * d + i]) * x[row * d + i];
+    float inv = float(1 / std::sqrt(sq / double(d) + 1e-6));
+    for (int64_t i = 0; i < d; ++i)
+      rows[row * d + i] = x[row * d + i] * inv * w[i];
+  }
   for (int64_t p = 0; p < s; ++p)
     for (int64_t i = 0; i < half; ++i) {
       float angle = float(p) * std::pow(100.0f, -float(i) / float(half));
@@ -386,7 +413,7 @@ int64_t checkRotaryEpilogue(const std::vector<int64_t> &dims, int threads) {
   for (int64_t row = 0; row < b * h * s; ++row) {
     int64_t p = row % s;
     for (int64_t i = 0; i < half; ++i) {
-      float a = x[row * d + i], c = x[row * d + i + half];
+      float a = rows[row * d + i], c = rows[row * d + i + half];
       float ca = cos[p * half + i], sa = sin[p * half + i];
       float rot[2] = {a * ca - c * sa, c * ca + a * sa};
       for (int k = 0; k < 2; ++k)
@@ -394,9 +421,9 @@ int64_t checkRotaryEpilogue(const std::vector<int64_t> &dims, int threads) {
             (quantizeI8(rot[k], 0.05f, 3) - 3) * 0.05f;
     }
   }
-  std::vector<std::vector<float>> inputs = {x, cos, sin};
-  RunResult fused = run(rotaryPlan(dims, true), inputs, threads);
-  RunResult plain = run(rotaryPlan(dims, false), inputs, threads);
+  std::vector<std::vector<float>> inputs = {x, cos, sin, w};
+  RunResult fused = run(rotaryPlan(dims, true, normFirst), inputs, threads);
+  RunResult plain = run(rotaryPlan(dims, false, normFirst), inputs, threads);
   EXPECT_EQ(plain.blockedSteps, 0);
   // One quantization step apart at most: a rotated value within float
   // rounding of a tie may round either way.
@@ -412,6 +439,13 @@ TEST(RowEpilogue, RotaryThenQuantizeInRowBlocks) {
   EXPECT_EQ(checkRotaryEpilogue({1, 5, 37, 16}, 2), 1);
   // One row (a decode step of one head) is one block.
   EXPECT_EQ(checkRotaryEpilogue({1, 1, 1, 8}, 2), 1);
+}
+
+// A per-head norm, the rotary, then the quantize: three steps, one chain,
+// each block normalized, rotated and quantized while in cache.
+TEST(RowEpilogue, NormRotaryQuantizeChain) {
+  EXPECT_EQ(checkRotaryEpilogue({1, 5, 37, 16}, 2, /*normFirst=*/true), 1);
+  EXPECT_EQ(checkRotaryEpilogue({2, 2, 3, 8}, 2, /*normFirst=*/true), 1);
 }
 
 /// rms_norm(x) * w over the last dim of x [rows, d], then quantized per

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <set>
 
 using namespace mlir;
@@ -320,24 +321,33 @@ unsigned mlir::deepc::fuseEpilogues(ModelPlan &model) {
     if (value.aliasOf >= 0)
       ++readers[value.aliasOf];
 
-  // epilogueOf[region]: the producer (a matmul, a norm, a rotary) whose
-  // epilogue it becomes. A region that reads two (SwiGLU's silu(gate) * up)
-  // takes the later one: the other one's result is complete before it runs
-  // anyway.
+  // epilogueOf[step]: the producer (a matmul, a norm, a rotary) whose
+  // epilogue the step becomes: a region reading the producer's result
+  // elementwise, or a norm or rotary reading it as its input 0 (which may
+  // be a producer in turn: norm, then rotary, then a quantizing region). A
+  // region that reads two producers (SwiGLU's silu(gate) * up) takes the
+  // later one: the other one's result is complete before it runs anyway.
   std::vector<int> epilogueOf(plan.steps.size(), -1);
   std::vector<bool> moved(plan.steps.size(), false);
   for (auto [index, step] : llvm::enumerate(plan.steps)) {
-    if (step.op != "region" || step.outputs.size() != 1)
+    bool isRegion = step.op == "region";
+    bool rowWise = rt::isEpilogueProducer(step.op) && step.op != "deepc.matmul";
+    if ((!isRegion && !rowWise) || step.outputs.size() != 1 ||
+        step.inputs.empty())
       continue;
     const rt::PlanValue &output = plan.values[step.outputs[0]];
-    for (int input : step.inputs) {
-      int from = producer[input];
+    llvm::ArrayRef<int> candidates(step.inputs);
+    if (rowWise) // the rows it normalizes or rotates
+      candidates = candidates.take_front();
+    for (int input : candidates) {
+      int from = input >= 0 ? producer[input] : -1;
       if (from < 0 || !rt::isEpilogueProducer(plan.steps[from].op) ||
-          plan.steps[from].outputs.size() != 1 || readers[input] != 1)
+          plan.steps[from].outputs.size() != 1 || readers[input] != 1 ||
+          llvm::count(step.inputs, input) != 1)
         continue;
-      // Same dims (the same symbolic ones too): the region reads the
-      // result at its own index, never broadcast. The runtime checks the
-      // actual shapes again.
+      // Same dims (the same symbolic ones too): the step reads the result
+      // at its own index, never broadcast. The runtime checks the actual
+      // shapes again.
       if (plan.values[input].dims != output.dims)
         continue;
       epilogueOf[index] = std::max(epilogueOf[index], from);
@@ -346,20 +356,22 @@ unsigned mlir::deepc::fuseEpilogues(ModelPlan &model) {
       moved[epilogueOf[index]] = true;
   }
 
-  // The producer moves down to just before its region: its operands are
-  // defined earlier still, and nothing in between reads its result.
+  // A producer moves down to just before the step it hands its result to
+  // (and its own producer before it): its operands are defined earlier
+  // still, and nothing in between reads its result.
   unsigned fused = 0;
   std::vector<rt::PlanStep> steps;
-  for (size_t index = 0; index < plan.steps.size(); ++index) {
-    if (moved[index])
-      continue;
+  std::function<void(int)> emit = [&](int index) {
     if (int from = epilogueOf[index]; from >= 0) {
-      steps.push_back(std::move(plan.steps[from]));
+      emit(from);
       steps.back().epilogue = true;
       ++fused;
     }
     steps.push_back(std::move(plan.steps[index]));
-  }
+  };
+  for (size_t index = 0; index < plan.steps.size(); ++index)
+    if (!moved[index])
+      emit(int(index));
   plan.steps = std::move(steps);
   return fused;
 }

@@ -1,7 +1,8 @@
 // End to end: a norm or a rotary followed by a QuantizeLinear /
 // DequantizeLinear pair (the QDQ form) runs as one step: the pair becomes
 // a generated region, the epilogue of the producer, applied to each block
-// of rows while it is in cache. The model is written by the script with
+// of rows while it is in cache; a per-head norm, its rotary and the
+// quantize run as one chain of three. The model is written by the script with
 // its onnxruntime reference output; the artifact must match it within
 // deepc-run's default tolerance (1e-4 x max(1, max|expected|)), fused and
 // with --no-fuse-epilogue.
@@ -12,7 +13,7 @@
 // RUN: deepc-run %t/fused.deepc --inputs %t/test_data_set_0 --check | FileCheck %s
 // RUN: deepc %t/model.onnx --no-fuse-epilogue -o %t/unfused.deepc
 // RUN: deepc-run %t/unfused.deepc --inputs %t/test_data_set_0 --check | FileCheck %s
-// CHECK: check passed: 3 outputs
+// CHECK: check passed: 4 outputs
 
 // Each producer is marked and its region, right after it, quantizes and
 // dequantizes (a zero point 0 where the model has none).
@@ -31,4 +32,16 @@
 // PLAN:      "op": "deepc.quantize"
 // PLAN:      "op": "deepc.dequantize"
 // PLAN:      "op": "region",
+// PLAN:      "epilogue": true,
+// PLAN-NEXT: "inputs":
+// PLAN-NEXT: "loc": "qk_norm",
+// PLAN-NEXT: "op": "deepc.rms_norm",
+// PLAN:      "epilogue": true,
+// PLAN-NEXT: "inputs":
+// PLAN-NEXT: "loc": "qk_rope",
+// PLAN-NEXT: "op": "deepc.rotary",
+// PLAN:      "op": "deepc.quantize"
+// PLAN:      "op": "deepc.dequantize"
+// PLAN:      "loc": "y_qk",
+// PLAN-NEXT: "op": "region",
 // PLAN-NOT:  "op": "deepc.quantize",

@@ -101,62 +101,89 @@ bool gemmHasRowBlocks(KernelContext &gemm) {
   return true;
 }
 
-/// Block `first`..`first + count` of the producer's result into `part`,
-/// on the calling thread.
-Status produceBlock(const KernelDef &kernel, KernelContext &producer,
-                    int64_t first, int64_t count, TensorRef &part) {
-  int64_t cols = part.shape.dims[1];
-  if (kernel.rowWise) {
-    std::vector<TensorRef> ins(static_cast<size_t>(producer.numInputs()));
-    for (int i = 0; i < producer.numInputs(); ++i)
-      ins[i] = producer.input(i);
-    ins[0].shape = matrix(count, cols);
-    ins[0].data = offsetBytes(ins[0].data, first * cols, ins[0].dtype);
-    KernelContext block(producer.step(), ins.data(), producer.numInputs(),
-                        &part, 1);
+/// Rows `first`..`first + count` of `stage`'s output into `part`, on the
+/// calling thread. `previous` is the previous stage's block (null for the
+/// head, which reads its own operands); `shape` the chain's result shape.
+Status runStageBlock(const EpilogueStage &stage, const TensorRef *previous,
+                     const Shape &shape, int64_t first, int64_t count,
+                     TensorRef &part) {
+  KernelContext &ctx = *stage.ctx;
+  int n = ctx.numInputs();
+  std::vector<TensorRef> ins(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i)
+    ins[i] = ctx.input(i);
+  if (!stage.kernel) { // a region
+    for (int i = 0; i < n; ++i)
+      ins[i] = i == stage.resultInput
+                   ? *previous
+                   : regionInputView(ctx.input(i), shape, first, count);
+    KernelContext block(ctx.step(), ins.data(), n, &part, 1);
     block.numThreads = 1;
-    block.fullShape = &producer.input(0).shape;
-    block.rowBegin = first;
-    return kernel.run(block);
+    return runRegionFunction(stage.fn, block, 1);
   }
-  const TensorRef &lhs = producer.input(0), &rhs = producer.input(1);
+  if (stage.kernel->rowWise) {
+    if (previous) {
+      ins[0] = *previous;
+    } else {
+      int64_t cols = part.shape.dims[1];
+      ins[0].shape = matrix(count, cols);
+      ins[0].data = offsetBytes(ins[0].data, first * cols, ins[0].dtype);
+    }
+    KernelContext block(ctx.step(), ins.data(), n, &part, 1);
+    block.numThreads = 1;
+    block.fullShape = &ctx.input(0).shape;
+    block.rowBegin = first;
+    return stage.kernel->run(block);
+  }
+  // A GEMM head: row r of the result is row r of lhs times one matrix.
+  const TensorRef &lhs = ctx.input(0), &rhs = ctx.input(1);
   int64_t depth = lhs.shape.dims[lhs.shape.rank - 1];
-  TensorRef ins[2] = {lhs, rhs};
   ins[0].shape = matrix(count, depth);
   ins[0].data = offsetBytes(lhs.data, first * depth, lhs.dtype);
   ins[1].shape = matrix(rhs.shape.dims[rhs.shape.rank - 2],
                         rhs.shape.dims[rhs.shape.rank - 1]);
-  KernelContext block(producer.step(), ins, 2, &part, 1);
+  KernelContext block(ctx.step(), ins.data(), 2, &part, 1);
   block.numThreads = 1;
-  return kernel.run(block);
+  return stage.kernel->run(block);
 }
 
 } // namespace
 
-EpilogueBlocks planEpilogueBlocks(const KernelDef &kernel,
-                                  KernelContext &producer,
-                                  KernelContext &region, int resultInput,
+EpilogueBlocks planEpilogueBlocks(const std::vector<EpilogueStage> &stages,
                                   int threads) {
   EpilogueBlocks none;
-  const Shape &shape = producer.output(0).shape;
+  if (stages.size() < 2 || !stages[0].kernel)
+    return none;
+  KernelContext &head = *stages[0].ctx;
+  const Shape &shape = head.output(0).shape;
   int rank = shape.rank;
-  if (kernel.rowWise ? rank < 1 || !(producer.input(0).shape == shape)
-                     : !gemmHasRowBlocks(producer))
+  bool rowWiseHead = stages[0].kernel->rowWise;
+  if (rowWiseHead ? rank < 1 || !(head.input(0).shape == shape)
+                  : !gemmHasRowBlocks(head))
     return none;
-  if (!(region.output(0).shape == shape))
-    return none;
-  for (int i = 0; i < region.numInputs(); ++i)
-    if (i != resultInput &&
-        rowLayout(region.input(i).shape, shape) == RowLayout::Invalid)
+  for (size_t k = 1; k < stages.size(); ++k) {
+    KernelContext &ctx = *stages[k].ctx;
+    if (!(ctx.output(0).shape == shape) ||
+        (stages[k].kernel && !stages[k].kernel->rowWise))
       return none;
+    for (int i = 0; !stages[k].kernel && i < ctx.numInputs(); ++i)
+      if (i != stages[k].resultInput &&
+          rowLayout(ctx.input(i).shape, shape) == RowLayout::Invalid)
+        return none;
+  }
 
   EpilogueBlocks blocks;
   blocks.cols = shape.dims[rank - 1];
   if (blocks.cols == 0 || threads < 1)
     return none;
   blocks.rows = shape.numel() / blocks.cols;
-  int64_t minRows = kernel.rowWise ? 1 : kMinGemmBlockRows;
-  int64_t rowBytes = blocks.cols * int64_t(dtypeSize(producer.output(0).dtype));
+  int64_t minRows = rowWiseHead ? 1 : kMinGemmBlockRows;
+  // The widest dtype along the chain sizes a block's bytes.
+  int64_t elementBytes = 1;
+  for (const EpilogueStage &stage : stages)
+    elementBytes = std::max<int64_t>(
+        elementBytes, int64_t(dtypeSize(stage.ctx->output(0).dtype)));
+  int64_t rowBytes = blocks.cols * elementBytes;
   int64_t cacheRows = std::max<int64_t>(
       minRows, kMaxBlockBytes / std::max<int64_t>(1, rowBytes));
   int64_t perThread = (blocks.rows + threads - 1) / threads;
@@ -198,13 +225,12 @@ Status runRegionFunction(deepc_region_fn fn, KernelContext &ctx, int threads) {
   return okStatus();
 }
 
-Status runEpilogueBlocks(const KernelDef &kernel, KernelContext &producer,
-                         KernelContext &region, int resultInput,
-                         deepc_region_fn fn, const EpilogueBlocks &blocks,
-                         void *scratch, int threads) {
-  const TensorRef &result = producer.output(0), &out = region.output(0);
-  int numInputs = region.numInputs();
-  size_t blockElements = size_t(blocks.blockRows * blocks.cols);
+Status runEpilogueBlocks(const std::vector<EpilogueStage> &stages,
+                         const EpilogueBlocks &blocks,
+                         const std::vector<void *> &scratch, int threads) {
+  const Shape &shape = stages[0].ctx->output(0).shape;
+  size_t last = stages.size() - 1;
+  int64_t blockElements = blocks.blockRows * blocks.cols;
 
   std::atomic<bool> failed{false};
   Status firstError = okStatus();
@@ -214,25 +240,22 @@ Status runEpilogueBlocks(const KernelDef &kernel, KernelContext &producer,
       continue;
     int64_t first = b * blocks.blockRows;
     int64_t count = std::min(blocks.blockRows, blocks.rows - first);
-    TensorRef part = result;
-    part.shape = matrix(count, blocks.cols);
-    part.data = offsetBytes(
-        scratch, int64_t(blockElements) * omp_get_thread_num(), result.dtype);
-    Status status = produceBlock(kernel, producer, first, count, part);
-
-    if (status.ok()) {
-      std::vector<TensorRef> ins(static_cast<size_t>(numInputs));
-      for (int i = 0; i < numInputs; ++i)
-        ins[i] = i == resultInput ? part
-                                  : regionInputView(region.input(i),
-                                                    result.shape, first, count);
-      TensorRef outPart = out;
-      outPart.shape = matrix(count, blocks.cols);
-      outPart.data = offsetBytes(out.data, first * blocks.cols, out.dtype);
-      KernelContext regionBlock(region.step(), ins.data(), numInputs, &outPart,
-                                1);
-      regionBlock.numThreads = 1;
-      status = runRegionFunction(fn, regionBlock, 1);
+    Status status = okStatus();
+    TensorRef previous;
+    for (size_t k = 0; k <= last && status.ok(); ++k) {
+      // Intermediate blocks go to this thread's part of their scratch; the
+      // last stage writes its rows of the chain's output.
+      const TensorRef &out = stages[k].ctx->output(0);
+      TensorRef part = out;
+      part.shape = matrix(count, blocks.cols);
+      part.data =
+          k == last
+              ? offsetBytes(out.data, first * blocks.cols, out.dtype)
+              : offsetBytes(scratch[k], blockElements * omp_get_thread_num(),
+                            out.dtype);
+      status = runStageBlock(stages[k], k ? &previous : nullptr, shape, first,
+                             count, part);
+      previous = part;
     }
     if (!status.ok() && !failed.exchange(true)) {
 #pragma omp critical(deepc_epilogue_error)

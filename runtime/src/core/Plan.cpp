@@ -312,8 +312,9 @@ Status validateRegion(const Plan &plan, size_t s) {
   return okStatus();
 }
 
-/// A step with an epilogue hands its result to the region right after it
-/// and to nothing else, so that the two can run as one.
+/// A step with an epilogue hands its result to the step right after it (a
+/// region, or a row-wise step that may hand its result on in turn) and to
+/// nothing else, so that they can run as one.
 Status validateEpilogue(const Plan &plan, size_t s) {
   const PlanStep &step = plan.steps[s];
   auto fail = [&](const std::string &m) {
@@ -322,13 +323,22 @@ Status validateEpilogue(const Plan &plan, size_t s) {
   if (!isEpilogueProducer(step.op) || step.outputs.size() != 1)
     return fail("only a deepc.matmul, rms_norm, layer_norm or rotary with "
                 "one output has an epilogue");
-  if (s + 1 >= plan.steps.size() || plan.steps[s + 1].op != "region")
-    return fail("an epilogue needs a region step right after the " + step.op);
+  // The next step: a region, or a row-wise step reading the result as its
+  // input 0 (a norm, a rotary), which may hand its own result on in turn.
+  const PlanStep *next =
+      s + 1 < plan.steps.size() ? &plan.steps[s + 1] : nullptr;
+  bool rowWiseNext =
+      next && isEpilogueProducer(next->op) && next->op != "deepc.matmul";
+  if (!next || (next->op != "region" && !rowWiseNext))
+    return fail("an epilogue needs a region, norm or rotary step right "
+                "after the " +
+                step.op);
   int result = step.outputs[0];
-  const std::vector<int> &regionInputs = plan.steps[s + 1].inputs;
-  if (std::count(regionInputs.begin(), regionInputs.end(), result) != 1)
-    return fail("the epilogue region must read the " + step.op +
-                "'s result once");
+  if (std::count(next->inputs.begin(), next->inputs.end(), result) != 1 ||
+      (rowWiseNext && next->inputs[0] != result))
+    return fail("the step after it must read the " + step.op +
+                "'s result once" +
+                (rowWiseNext ? std::string(", as its input 0") : ""));
   for (size_t t = s + 2; t < plan.steps.size(); ++t)
     for (int in : plan.steps[t].inputs)
       if (in == result)

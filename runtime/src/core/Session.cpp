@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <omp.h>
 #include <sys/mman.h>
 
@@ -204,22 +205,22 @@ Status Session::run() {
     values_[plan.inputs[i].value] = t;
   }
 
-  if (!profile_) {
-    // A step with an epilogue runs the region after it as well.
-    for (size_t s = 0; s < plan.steps.size();
-         s += plan.steps[s].epilogue ? 2 : 1)
-      DEEPC_RETURN_IF_ERROR(runStep(s));
-  } else {
-    for (size_t s = 0; s < plan.steps.size();
-         s += plan.steps[s].epilogue ? 2 : 1) {
-      auto start = std::chrono::steady_clock::now();
-      DEEPC_RETURN_IF_ERROR(runStep(s));
+  // A step with an epilogue runs with the steps after it as one chain
+  // (core/Epilogue.h); the profile counts the chain under its head.
+  for (size_t s = 0; s < plan.steps.size();) {
+    size_t last = s;
+    while (plan.steps[last].epilogue && last + 1 < plan.steps.size())
+      ++last;
+    auto start = std::chrono::steady_clock::now();
+    DEEPC_RETURN_IF_ERROR(last == s ? runStep(s) : runChain(s, last));
+    if (profile_)
       stepSeconds_[s] += std::chrono::duration<double>(
                              std::chrono::steady_clock::now() - start)
                              .count();
-    }
-    ++runs_;
+    s = last + 1;
   }
+  if (profile_)
+    ++runs_;
   hasRun_ = true;
   return okStatus();
 }
@@ -299,6 +300,84 @@ Status Session::runRegion(size_t s, KernelContext &ctx) {
   return runRegionFunction(model_->regionFunction(s), ctx, numThreads_);
 }
 
+Status Session::runChain(size_t head, size_t last) {
+  const Plan &plan = model_->plan();
+  size_t n = last - head + 1;
+  // Each stage reads the previous one's result as inferred; its data is
+  // the block being made (blocked) or the placed buffer (unblocked).
+  std::vector<std::vector<TensorRef>> ins(n);
+  std::vector<TensorRef> outs(n);
+  std::vector<std::unique_ptr<KernelContext>> contexts;
+  std::vector<EpilogueStage> stages(n);
+  for (size_t k = 0; k < n; ++k) {
+    const PlanStep &step = plan.steps[head + k];
+    int previous = k ? plan.steps[head + k - 1].outputs[0] : -1;
+    ins[k].resize(step.inputs.size());
+    for (size_t i = 0; i < step.inputs.size(); ++i) {
+      int id = step.inputs[i];
+      if (k && id == previous) {
+        ins[k][i] = outs[k - 1];
+        stages[k].resultInput = int(i);
+      } else {
+        ins[k][i] = id < 0 ? TensorRef() : values_[id];
+      }
+    }
+    const PlanValue &v = plan.values[step.outputs[0]];
+    outs[k].dtype = v.dtype;
+    for (int64_t d : v.dims)
+      outs[k].shape.push(d);
+    contexts.push_back(std::make_unique<KernelContext>(
+        step, ins[k].data(), int(ins[k].size()), &outs[k], 1));
+    KernelContext &ctx = *contexts.back();
+    ctx.numThreads = numThreads_;
+    ctx.setCounters(&counters_);
+    bool isRegion = step.op == "region";
+    stages[k].ctx = &ctx;
+    stages[k].kernel = isRegion ? nullptr : model_->kernel(head + k);
+    stages[k].fn = isRegion ? model_->regionFunction(head + k) : nullptr;
+    DEEPC_RETURN_IF_ERROR(isRegion ? inferRegion(ctx)
+                                   : stages[k].kernel->infer(ctx));
+  }
+
+  int threads = numThreads_ > 0 ? numThreads_ : omp_get_max_threads();
+  EpilogueBlocks blocks = planEpilogueBlocks(stages, threads);
+  // An intermediate's buffer holds one block per thread, not the whole
+  // result; a plan that gave it a smaller slot runs the chain unblocked.
+  std::vector<TensorRef> scratch(outs.begin(), outs.end() - 1);
+  bool blocked = blocks.blockRows > 0;
+  for (size_t k = 0; k + 1 < n; ++k) {
+    scratch[k].shape = Shape();
+    scratch[k].shape.push(int64_t(threads) * blocks.blockRows);
+    scratch[k].shape.push(blocks.cols);
+    const PlanValue &v = plan.values[plan.steps[head + k].outputs[0]];
+    blocked &= v.dynamic || scratch[k].bytes() <= v.capacity;
+  }
+  if (blocked) {
+    std::vector<void *> buffers(n - 1);
+    for (size_t k = 0; k + 1 < n; ++k) {
+      DEEPC_RETURN_IF_ERROR(
+          placeOutput(head + k, plan.steps[head + k].outputs[0], scratch[k]));
+      buffers[k] = scratch[k].data;
+    }
+    DEEPC_RETURN_IF_ERROR(
+        placeOutput(last, plan.steps[last].outputs[0], outs[n - 1]));
+    DEEPC_RETURN_IF_ERROR(runEpilogueBlocks(stages, blocks, buffers, threads));
+    ++counters_["epilogue.blocked_steps"];
+  } else {
+    for (size_t k = 0; k < n; ++k) {
+      if (k)
+        ins[k][stages[k].resultInput].data = outs[k - 1].data;
+      DEEPC_RETURN_IF_ERROR(
+          placeOutput(head + k, plan.steps[head + k].outputs[0], outs[k]));
+      DEEPC_RETURN_IF_ERROR(stages[k].kernel
+                                ? stages[k].kernel->run(*stages[k].ctx)
+                                : runRegion(head + k, *stages[k].ctx));
+    }
+  }
+  values_[plan.steps[last].outputs[0]] = outs[n - 1];
+  return okStatus();
+}
+
 Status Session::runStep(size_t s) {
   const Plan &plan = model_->plan();
   const PlanStep &step = plan.steps[s];
@@ -334,54 +413,6 @@ Status Session::runStep(size_t s) {
   ctx.numThreads = numThreads_;
   ctx.setCounters(&counters_);
   DEEPC_RETURN_IF_ERROR(isRegion ? inferRegion(ctx) : kernel->infer(ctx));
-
-  if (step.epilogue) {
-    // The producer and the region after it, as one step (core/Epilogue.h).
-    const PlanStep &regionStep = plan.steps[s + 1];
-    int result = step.outputs[0];
-    int numRegionInputs = int(regionStep.inputs.size()), resultInput = -1;
-    std::vector<TensorRef> regionIns(regionStep.inputs.size());
-    for (int i = 0; i < numRegionInputs; ++i) {
-      if (regionStep.inputs[i] == result)
-        resultInput = i;
-      else
-        regionIns[i] = values_[regionStep.inputs[i]];
-    }
-    regionIns[resultInput] = outs[0];
-    TensorRef regionOut;
-    regionOut.dtype = plan.values[regionStep.outputs[0]].dtype;
-    KernelContext regionCtx(regionStep, regionIns.data(), numRegionInputs,
-                            &regionOut, 1);
-    regionCtx.numThreads = numThreads_;
-    DEEPC_RETURN_IF_ERROR(inferRegion(regionCtx));
-    DEEPC_RETURN_IF_ERROR(placeOutput(s + 1, regionStep.outputs[0], regionOut));
-
-    int threads = numThreads_ > 0 ? numThreads_ : omp_get_max_threads();
-    EpilogueBlocks blocks =
-        planEpilogueBlocks(*kernel, ctx, regionCtx, resultInput, threads);
-    // The result's buffer holds one block per thread, not the whole result;
-    // a plan that gave it a smaller slot runs the pair unblocked.
-    TensorRef scratch = outs[0];
-    scratch.shape = Shape();
-    scratch.shape.push(int64_t(threads) * blocks.blockRows);
-    scratch.shape.push(blocks.cols);
-    const PlanValue &resultValue = plan.values[result];
-    if (blocks.blockRows &&
-        (resultValue.dynamic || scratch.bytes() <= resultValue.capacity)) {
-      DEEPC_RETURN_IF_ERROR(placeOutput(s, result, scratch));
-      DEEPC_RETURN_IF_ERROR(runEpilogueBlocks(
-          *kernel, ctx, regionCtx, resultInput, model_->regionFunction(s + 1),
-          blocks, scratch.data, threads));
-      ++counters_["epilogue.blocked_steps"];
-    } else {
-      DEEPC_RETURN_IF_ERROR(placeOutput(s, result, outs[0]));
-      regionIns[resultInput].data = outs[0].data;
-      DEEPC_RETURN_IF_ERROR(kernel->run(ctx));
-      DEEPC_RETURN_IF_ERROR(runRegion(s + 1, regionCtx));
-    }
-    values_[regionStep.outputs[0]] = regionOut;
-    return okStatus();
-  }
 
   bool allAliases = !step.outputs.empty();
   for (size_t i = 0; i < step.outputs.size(); ++i) {

@@ -10,6 +10,8 @@ the epilogue of the norm or rotary before it (test/e2e/fusion-qdq.mlir):
   y_rms:  RMSNormalization -> Q/DQ per channel of the last axis
   y_rope: rotary (the Hugging Face rotate_half form, constant tables)
           -> Q/DQ per tensor without a zero point
+  y_qk:   per-head RMSNormalization (a q/k norm) -> the same rotary -> Q/DQ:
+          three steps, one chain
 Writes OUT_DIR/model.onnx and OUT_DIR/test_data_set_0/{input,output}_*.pb.
 """
 
@@ -68,24 +70,40 @@ def build(rng):
     t = node("Transpose", [r], "t", perm=[0, 2, 1, 3])
     freqs = np.outer(np.arange(S), 10000.0 ** (-np.arange(0, D, 2) / D))
     angles = np.concatenate([freqs, freqs], axis=-1).astype(np.float32)
-    x1 = node("Slice", [t, init("zero", np.array([0], np.int64)),
-                        init("half", np.array([D // 2], np.int64)),
-                        init("last", np.array([-1], np.int64))], "x1")
-    x2 = node("Slice", [t, "half", init("end", np.array([D], np.int64)),
-                        "last"], "x2")
-    neg = node("Neg", [x2], "neg_x2")
-    rot = node("Concat", [neg, x1], "rotate_half", axis=-1)
-    a = node("Mul", [t, init("cos", np.cos(angles))], "x_cos")
-    b = node("Mul", [rot, init("sin", np.sin(angles))], "rot_sin")
-    rope = node("Add", [a, b], "rope")
-    q = node("QuantizeLinear", [rope, init("rope_s", np.float32(0.02))],
-             "rope_q")
+    init("cos", np.cos(angles))
+    init("sin", np.sin(angles))
+    init("zero", np.array([0], np.int64))
+    init("half", np.array([D // 2], np.int64))
+    init("last", np.array([-1], np.int64))
+    init("end", np.array([D], np.int64))
+
+    def rotary(x, prefix):
+        x1 = node("Slice", [x, "zero", "half", "last"], prefix + "x1")
+        x2 = node("Slice", [x, "half", "end", "last"], prefix + "x2")
+        neg = node("Neg", [x2], prefix + "neg_x2")
+        rot = node("Concat", [neg, x1], prefix + "rotate_half", axis=-1)
+        a = node("Mul", [x, "cos"], prefix + "x_cos")
+        b = node("Mul", [rot, "sin"], prefix + "rot_sin")
+        return node("Add", [a, b], prefix + "rope")
+
+    q = node("QuantizeLinear", [rotary(t, ""),
+                                init("rope_s", np.float32(0.02))], "rope_q")
     node("DequantizeLinear", [q, "rope_s"], "y_rope")
+
+    qk = node("RMSNormalization",
+              [t, init("qk_w", rng.uniform(0.5, 1.5, D).astype(np.float32))],
+              "qk_norm", axis=-1, epsilon=1e-6)
+    q = node("QuantizeLinear", [rotary(qk, "qk_"),
+                                init("qk_s", np.float32(0.04)),
+                                init("qk_z", np.int8(2))], "qk_q")
+    node("DequantizeLinear", [q, "qk_s", "qk_z"], "y_qk")
 
     outputs = [
         helper.make_tensor_value_info("y_ln", TensorProto.FLOAT, [B, S, 32]),
         helper.make_tensor_value_info("y_rms", TensorProto.FLOAT, [B, S, H]),
         helper.make_tensor_value_info("y_rope", TensorProto.FLOAT,
+                                      [B, HEADS, S, D]),
+        helper.make_tensor_value_info("y_qk", TensorProto.FLOAT,
                                       [B, HEADS, S, D]),
     ]
     graph = helper.make_graph(

@@ -87,14 +87,15 @@ struct PlanStep {
   std::string symbol;
 
   /// Steps of an epilogue producer (isEpilogueProducer: a matmul, a norm,
-  /// a rotary) only: the next step is a region, the only reader of this
-  /// step's result, which it reads elementwise at the result's own index
-  /// (an epilogue: a bias or residual add, SwiGLU's silu(g) * u, a
-  /// quantize after a norm). The two run as one: the CPU applies the
-  /// region to each row block of the result right after computing it,
-  /// while it is in cache. The result is then a dynamic value with no arena
-  /// slot; a target that runs the two steps one after the other allocates
-  /// it as any dynamic value.
+  /// a rotary) only: the next step is the only reader of this step's
+  /// result: a region reading it elementwise at the result's own index (an
+  /// epilogue: a bias or residual add, SwiGLU's silu(g) * u, a quantize
+  /// after a norm), or a norm or rotary reading it as its input 0, which
+  /// may have an epilogue in turn (norm, rotary, quantize). The chain runs
+  /// as one: the CPU applies each next step to each row block of the
+  /// result right after computing it, while it is in cache. The result is
+  /// then a dynamic value with no arena slot; a target that runs the steps
+  /// one after the other allocates it as any dynamic value.
   bool epilogue = false;
 };
 

@@ -156,6 +156,9 @@ private:
       : model_(std::move(model)) {}
   Status checkInputDims() const;
   Status runStep(size_t s);
+  /// Steps head..last as one (a head with an epilogue and the steps it
+  /// hands its result to; core/Epilogue.h).
+  Status runChain(size_t head, size_t last);
   Status placeOutput(size_t s, int id, TensorRef &out);
   Status runRegion(size_t s, KernelContext &ctx);
 
