@@ -143,8 +143,9 @@ cl::opt<bool> noFuse("no-fuse",
 
 cl::opt<bool> noFuseEpilogue(
     "no-fuse-epilogue",
-    cl::desc("Run the regions that read a matmul's result as steps of their "
-             "own instead of as the matmul's epilogue (for measurements)"),
+    cl::desc("Run the regions that read a matmul's, norm's or rotary's "
+             "result as steps of their own instead of as its epilogue (for "
+             "measurements)"),
     cl::init(false), cl::cat(deepcCategory));
 
 cl::opt<bool> verbose("verbose", cl::desc("Report progress on stderr"),
@@ -205,6 +206,22 @@ cl::opt<double> moeCapacityFactor(
              "many): appends deepc-set-moe-capacity{capacity-factor=F} to "
              "the pipeline (default or --pipeline). 0 drops nothing"),
     cl::value_desc("F"), cl::init(0.0), cl::cat(deepcCategory));
+
+cl::opt<std::string> precision(
+    "precision",
+    cl::desc("Element type to compute in: f32 (the default), bf16 or f16. "
+             "Weights are stored and activations flow in bf16/f16, kernels "
+             "accumulate in f32, the model's inputs and outputs keep their "
+             "types: appends deepc-set-precision{precision=P} to the "
+             "pipeline (default or --pipeline)"),
+    cl::value_desc("f32|bf16|f16"), cl::init("f32"), cl::cat(deepcCategory));
+
+cl::opt<std::string> precisionKeepF32(
+    "precision-keep-f32",
+    cl::desc("With --precision=bf16|f16, keep in f32 the ops whose ONNX node "
+             "name matches one of these globs (e.g. "
+             "'*lm_head*,/model/layers.0/*')"),
+    cl::value_desc("glob,..."), cl::init(""), cl::cat(deepcCategory));
 
 cl::opt<bool>
     printPipeline("print-pipeline",
@@ -498,6 +515,24 @@ std::string withMoeCapacity(StringRef text) {
       .str();
 }
 
+/// Whether --precision asks for deepc-set-precision.
+bool setsPrecision() { return precision != "f32"; }
+
+/// `text` with the pass --precision asks for appended inside the anchor;
+/// `text` itself at f32.
+std::string withPrecision(StringRef text) {
+  if (!setsPrecision())
+    return text.str();
+  StringRef body = text.rtrim();
+  if (!body.consume_back(")"))
+    return text.str(); // not a pipeline; its parser reports that
+  bool empty = body.rtrim().ends_with("(");
+  std::string pass = "deepc-set-precision{precision=" + precision;
+  if (!precisionKeepF32.empty())
+    pass += " keep-f32=" + precisionKeepF32;
+  return (body + (empty ? "" : ",") + pass + "})").str();
+}
+
 /// Runs the pass pipeline (--pipeline, else kDefaultPipeline) on the
 /// imported module and appends it to `pipeline`. The default runs only
 /// when the module holds onnx ops, so a `.mlir` input already in the deepc
@@ -512,14 +547,14 @@ LogicalResult runPassPipeline(ModuleOp module, MLIRContext &context,
       hasOnnxOps = true;
   });
   bool setCapacity = moeCapacityFactor.getNumOccurrences() > 0;
-  if (!hasOnnxOps && passPipeline.empty() && !setCapacity)
+  if (!hasOnnxOps && passPipeline.empty() && !setCapacity && !setsPrecision())
     return success();
 
   // A deepc-dialect module without --pipeline gets the capacity pass alone.
-  std::string fullText =
+  std::string fullText = withPrecision(
       withMoeCapacity(!passPipeline.empty() ? StringRef(passPipeline)
                       : hasOnnxOps          ? StringRef(kDefaultPipeline)
-                                            : StringRef("builtin.module()"));
+                                            : StringRef("builtin.module()")));
   StringRef text = fullText;
   std::string parseError;
   llvm::raw_string_ostream errorStream(parseError);
@@ -549,7 +584,8 @@ LogicalResult runPassPipeline(ModuleOp module, MLIRContext &context,
     // module itself (one nested under another op is not reported).
     for (Pass &pass : pm.getPasses())
       if ((pass.getArgument().starts_with("deepc-raise-") ||
-           pass.getArgument() == "deepc-simplify-attention-mask") &&
+           pass.getArgument() == "deepc-simplify-attention-mask" ||
+           pass.getArgument() == "deepc-set-precision") &&
           failed(pass.initializeOptions("report=true", [](const Twine &msg) {
             fail(msg);
             return failure();
@@ -595,7 +631,7 @@ int planModel(ModuleOp module, mlir::deepc::ModelPlan &model,
       llvm::errs() << "deepc: folded " << folded
                    << " step(s) on constants at compile time\n";
   }
-  // After folding, so that no matmul on constants keeps an epilogue. Not
+  // After folding, so that no step on constants keeps an epilogue. Not
   // for CUDA: its backend has no epilogues yet and would allocate each
   // fused intermediate at run time, which also rules out graph capture.
   bool cudaTarget = StringRef(target).starts_with("cuda");
@@ -604,7 +640,8 @@ int planModel(ModuleOp module, mlir::deepc::ModelPlan &model,
     pipeline += ",fuse-epilogues";
     if (verbose)
       llvm::errs() << "deepc: fused " << fused
-                   << " region(s) into their matmul's epilogue\n";
+                   << " region(s) into the epilogue of their matmul, norm "
+                      "or rotary\n";
   }
 
   std::map<std::string, int64_t> bounds;
@@ -646,7 +683,7 @@ int main(int argc, char **argv) {
       "  MODEL may also be a .mlir file in the onnx or deepc dialect.\n");
 
   if (printPipeline) {
-    llvm::outs() << withMoeCapacity(kDefaultPipeline) << "\n";
+    llvm::outs() << withPrecision(withMoeCapacity(kDefaultPipeline)) << "\n";
     return 0;
   }
   if (inputFilename.empty())
@@ -673,6 +710,9 @@ int main(int argc, char **argv) {
     return fail("--moe-capacity-factor must be a finite number, 0 or more, "
                 "not " +
                 formatFactor(moeCapacityFactor));
+  if (precision != "f32" && precision != "bf16" && precision != "f16")
+    return fail("--precision must be f32, bf16 or f16, not '" + precision +
+                "'");
   if (cpuKind != "native" && cpuKind != "generic")
     return fail("--cpu must be native or generic, not '" + cpuKind + "'");
 

@@ -401,6 +401,70 @@ def DeepcSetMoeCapacityPass : Pass<"deepc-set-moe-capacity"> {
   let dependentDialects = ["::mlir::deepc::DeepcDialect"];
 }
 
+def DeepcSetPrecisionPass : Pass<"deepc-set-precision"> {
+  let summary = "compute in bf16 or f16 with f32 accumulation";
+  let description = [{
+    Retypes every function to compute in `precision` (`bf16` or `f16`) the
+    way bf16 serving engines run a model: weights are stored in the narrow
+    type (their values converted at compile time, which halves the
+    artifact's weights), activations flow between ops in it, and the kernels
+    keep accumulating in f32 (matmuls, norms, softmax, attention, MoE
+    routing and reductions widen their inputs). `f32`, the default, leaves
+    the module unchanged.
+
+    Only f32 values change; integers, shapes and index math do not, nor do
+    values of other float types. The function's signature keeps its types:
+    a `deepc.cast` converts each f32 argument where a narrowed op reads it
+    and each result before it is returned. Some values stay f32 on purpose:
+    - values computed from integers only (through a cast or a float
+      `deepc.range`), with constants, such as rotary angle tables built from
+      position ids: positions past 256 are not exact in bf16, and their
+      angles would be wrong; the value is cast where a narrowed op reads it;
+    - the router weight and correction bias of `deepc.moe` (with the ops
+      that compute them from constants, such as a transpose), whose kernel
+      computes the routing logits in f32: top-k on bf16 logits picks other
+      experts than the f32 model whenever two scores are close (DeepSeek-V3's
+      correction bias makes this common);
+    - the `cos`/`sin` tables of `deepc.rotary` (the kernel reads any float);
+    - casts to integers, and every op whose ONNX node name (its location)
+      matches a glob of `keep-f32` (`*` and `?` and `[...]` as in a shell),
+      with casts around them.
+
+    Before (`deepc-set-precision{precision=bf16}`):
+    ```mlir
+    func.func @f(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
+      %w = deepc.constant dense<0.5> : tensor<64x32xf32>
+      %y = deepc.matmul %x, %w : tensor<?x64xf32>, tensor<64x32xf32>
+      return %y : tensor<?x32xf32>
+    }
+    ```
+    After:
+    ```mlir
+    func.func @f(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
+      %xb = deepc.cast %x : tensor<?x64xf32> to tensor<?x64xbf16>
+      %w = deepc.constant dense<5.000000e-01> : tensor<64x32xbf16>
+      %yb = deepc.matmul %xb, %w : tensor<?x64xbf16>, tensor<64x32xbf16>
+      %y = deepc.cast %yb : tensor<?x32xbf16> to tensor<?x32xf32>
+      return %y : tensor<?x32xf32>
+    }
+    ```
+
+    With `report`, the pass remarks at each function how many ops it
+    narrowed, and at each op a `keep-f32` glob kept. `deepc --precision=P
+    --precision-keep-f32=GLOBS` appends this pass to the pipeline.
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"f32\"",
+           "Element type to compute in: f32 (no change), bf16 or f16">,
+    ListOption<"keepF32", "keep-f32", "std::string",
+               "Globs over ONNX node names whose ops stay f32">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark with the number of ops narrowed and one for each "
+           "op kept in f32">,
+  ];
+  let dependentDialects = ["::mlir::deepc::DeepcDialect"];
+}
+
 def DeepcRaiseGatedMlpPass : Pass<"deepc-raise-gated-mlp"> {
   let summary = "raise dense SwiGLU / GeGLU MLPs to deepc.gated_mlp";
   let description = [{
