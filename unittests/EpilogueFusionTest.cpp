@@ -281,6 +281,48 @@ TEST(EpilogueFusion, ValidationRefusesAResultReadElsewhere) {
       << status.message();
 }
 
+// The blocks of a chain run interleaved: while one thread writes its
+// rows of the chain's output, another may still read its rows of the
+// head's operands. So the memory plan must keep them apart even though the
+// operand's last reader (the head) comes before the output's writer.
+TEST(EpilogueFusion, ChainOperandsAndOutputDoNotShareMemory) {
+  Plan plan;
+  plan.values.push_back(value({128, 64}, ValueKind::Input, "x"));
+  plan.values.push_back(value({64, 64}, ValueKind::Input, "w"));
+  plan.values.push_back(value({128, 64}, ValueKind::Temp, "lhs"));
+  plan.values.push_back(value({128, 64}, ValueKind::Temp, "t"));
+  plan.values.push_back(value({128, 64}, ValueKind::Temp, "y"));
+  RegionInstr exp;
+  exp.op = "deepc.exp";
+  exp.args = {0};
+  exp.dtype = DType::F32;
+  PlanStep makeLhs;
+  makeLhs.op = "region";
+  makeLhs.inputs = {0};
+  makeLhs.outputs = {2};
+  makeLhs.body = {exp};
+  PlanStep matmul;
+  matmul.op = "deepc.matmul";
+  matmul.inputs = {2, 1};
+  matmul.outputs = {3};
+  matmul.epilogue = true;
+  PlanStep epilogue = makeLhs;
+  epilogue.inputs = {3};
+  epilogue.outputs = {4};
+  plan.steps = {makeLhs, matmul, epilogue};
+  plan.inputs = {{"x", 0, {"", ""}}, {"w", 1, {"", ""}}};
+  plan.outputs = {{"y", 4, {"", ""}}};
+  ASSERT_TRUE(computeCapacities(plan, {}).ok());
+  assignArenaOffsets(plan);
+  const PlanValue &lhs = plan.values[2], &y = plan.values[4];
+  ASSERT_GT(lhs.capacity, 0u);
+  ASSERT_GT(y.capacity, 0u);
+  bool apart = lhs.arenaOffset + lhs.capacity <= y.arenaOffset ||
+               y.arenaOffset + y.capacity <= lhs.arenaOffset;
+  EXPECT_TRUE(apart) << "lhs at " << lhs.arenaOffset << " and y at "
+                     << y.arenaOffset << " overlap";
+}
+
 //===----------------------------------------------------------------------===//
 // Row-wise producers: rotary and RMSNorm with a quantizing epilogue
 //===----------------------------------------------------------------------===//

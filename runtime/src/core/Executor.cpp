@@ -210,20 +210,30 @@ void assignArenaOffsets(Plan &plan) {
   size_t n = plan.values.size();
   const int64_t kNever = -1;
   std::vector<int64_t> first(n, kNever), last(n, kNever);
-  for (size_t s = 0; s < plan.steps.size(); ++s) {
-    const PlanStep &step = plan.steps[s];
-    for (int id : step.outputs) {
-      int root = storageRoot(plan, id);
-      if (first[root] == kNever)
-        first[root] = int64_t(s);
-      last[root] = std::max(last[root], int64_t(s));
+  // The steps of an epilogue chain (PlanStep::epilogue) run interleaved,
+  // block by block: each of their operands and results is in use from the
+  // chain's first step to its last, so that no result takes the slot of
+  // an operand another block still reads.
+  for (size_t head = 0; head < plan.steps.size();) {
+    size_t end = head;
+    while (plan.steps[end].epilogue && end + 1 < plan.steps.size())
+      ++end;
+    for (size_t s = head; s <= end; ++s) {
+      const PlanStep &step = plan.steps[s];
+      for (int id : step.outputs) {
+        int root = storageRoot(plan, id);
+        if (first[root] == kNever)
+          first[root] = int64_t(head);
+        last[root] = std::max(last[root], int64_t(end));
+      }
+      for (int id : step.inputs) {
+        if (id < 0)
+          continue;
+        int root = storageRoot(plan, id);
+        last[root] = std::max(last[root], int64_t(end));
+      }
     }
-    for (int id : step.inputs) {
-      if (id < 0)
-        continue;
-      int root = storageRoot(plan, id);
-      last[root] = std::max(last[root], int64_t(s));
-    }
+    head = end + 1;
   }
   // Outputs are read by the caller after the last step.
   for (const PlanIO &io : plan.outputs)
