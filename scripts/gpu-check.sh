@@ -11,8 +11,10 @@
 #       (fp32, and bf16 where `deepc --help` offers --precision), and packs
 #       them, libdeepc_runtime.so, the few shared libraries it needs that
 #       the GPU image lacks (openblas, gfortran, ...; not CUDA's, not
-#       libstdc++), the reference data and bench/ (gpu_run.py, the C API
-#       over ctypes; gpu_bench.py) into BUNDLE/payload.tar.xz (default
+#       libstdc++), the reference data, bench/ (gpu_run.py, the C API
+#       over ctypes; gpu_bench.py) and the kernel tests DeepcCudaGpuTests
+#       (each CUDA kernel against its CPU kernel) into
+#       BUNDLE/payload.tar.xz (default
 #       BUNDLE: .gpu-bundle, ignored by git; carry it to the GPU). Fails
 #       when the bundle exceeds 60 MiB (the device tool carries 64 MiB,
 #       working tree included).
@@ -22,7 +24,8 @@
 #       (/usr/local/cuda/lib64, the nvidia-* pip packages) on
 #       LD_LIBRARY_PATH, runs bench/gpu_run.py --device cuda --check on
 #       every model and data set (fp32: max abs error <= 1e-4 x max(1,
-#       max|expected|); bf16: <= 2e-2 x ...), then bench/gpu_bench.py, and
+#       max|expected|); bf16: <= 2e-2 x ...), DeepcCudaGpuTests (one
+#       check), then bench/gpu_bench.py, and
 #       writes DIR/gpu-check.txt (the summary) and DIR/gpu-check.log
 #       (everything). Needs python3 with numpy and onnx. Exits non-zero when
 #       a numerics check failed. --device cpu runs the same checks on the
