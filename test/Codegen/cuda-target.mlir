@@ -11,8 +11,11 @@
 // RUN: readelf -S %t.deepc/model_cuda.so | FileCheck %s --check-prefix=FATBIN
 // RUN: strings -a %t.deepc/model_cuda.so | grep -o 'sm_[0-9]*a*' | sort -u | FileCheck %s --check-prefix=ARCHS
 // RUN: test -f %t.deepc/model.so
-// The CUDA backend has no matmul epilogues: none is fused for it.
-// RUN: not grep -q epilogue %t.deepc/plan.json
+// Matmul epilogues are marked for CUDA too (cuBLASLt fuses those it can),
+// but each result keeps its arena slot, so the pair can also run as two
+// steps and graph capture sees fixed buffers: nothing is dynamic.
+// RUN: grep -q '"epilogue": true' %t.deepc/plan.json
+// RUN: not grep -q '"dynamic"' %t.deepc/plan.json
 
 // MANIFEST: "codeLibrary": "model.so"
 // MANIFEST: "cudaArchitectures": ["80", "90a"]

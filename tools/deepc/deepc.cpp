@@ -28,6 +28,7 @@
 #include "deepc/Dialect/Onnx/IR/Onnx.h"
 #include "deepc/Import/OnnxImporter.h"
 #include "deepc/Transforms/Passes.h"
+#include "deepc/rt/Executor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
@@ -631,11 +632,11 @@ int planModel(ModuleOp module, mlir::deepc::ModelPlan &model,
       llvm::errs() << "deepc: folded " << folded
                    << " step(s) on constants at compile time\n";
   }
-  // After folding, so that no step on constants keeps an epilogue. Not
-  // for CUDA: its backend has no epilogues yet and would allocate each
-  // fused intermediate at run time, which also rules out graph capture.
+  // After folding, so that no step on constants keeps an epilogue. For
+  // CUDA after the memory plan instead (below).
   bool cudaTarget = StringRef(target).starts_with("cuda");
-  if (!noFuse && !noFuseEpilogue && !cudaTarget) {
+  bool epilogues = !noFuse && !noFuseEpilogue;
+  if (epilogues && !cudaTarget) {
     unsigned fused = mlir::deepc::fuseEpilogues(model);
     pipeline += ",fuse-epilogues";
     if (verbose)
@@ -650,6 +651,20 @@ int planModel(ModuleOp module, mlir::deepc::ModelPlan &model,
   if (llvm::Error error = mlir::deepc::planMemory(model, bounds, defaultMaxDim))
     return fail(llvm::toString(std::move(error)));
   pipeline += ",plan-memory";
+  // CUDA marks matmul epilogues once memory is sized, so that each result
+  // keeps its arena slot: a region cuBLASLt cannot fuse runs as a second
+  // step, and graph capture needs fixed buffers. Only a matmul followed by
+  // a region has a fused form there (cuBLASLt's epilogue). Moving a step
+  // down changes lifetimes: repack.
+  if (epilogues && cudaTarget) {
+    mlir::deepc::fuseEpilogues(model);
+    std::vector<::deepc::rt::PlanStep> &steps = model.plan.steps;
+    for (size_t s = 0; s < steps.size(); ++s)
+      steps[s].epilogue = steps[s].epilogue && steps[s].op == "deepc.matmul" &&
+                          s + 1 < steps.size() && steps[s + 1].op == "region";
+    ::deepc::rt::assignArenaOffsets(model.plan);
+    pipeline += ",fuse-epilogues";
+  }
   return 0;
 }
 

@@ -13,6 +13,13 @@
 // migration back and forth for each host step, graph capture as usual),
 // and copies happen only for the values a host step actually reads.
 //
+// Epilogues: a matmul whose region cuBLASLt can compute in its epilogue
+// (LaunchPlan::fusedEpilogue) only records its result's shape at its own
+// step; the region's step then runs both as one cublasLtMatmul writing the
+// region's output. If the shapes at run time or cuBLASLt refuse, the
+// deferred matmul runs first, into its arena slot, and the region after it.
+// Every other epilogue runs as two steps.
+//
 // CUDA graphs: the first run is eager (it also warms cuBLASLt's algorithm
 // cache and loads the kernels, neither of which belongs in a capture); if
 // the plan is eligible and that run needed no device-to-host copy, the
@@ -22,6 +29,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "core/Epilogue.h"
+#include "cuda/EpilogueMatch.h"
+#include "cuda/Gemm.h"
 #include "deepc/rt/cuda/CudaBackend.h"
 #include "deepc/rt/cuda/CudaKernel.h"
 #include "deepc/rt/cuda/CudaLibraries.h"
@@ -143,6 +152,11 @@ struct CudaSession::Impl {
   bool firstRunClean = false;
   int64_t copiesThisRun = 0;
 
+  /// Per step: the cuBLASLt epilogue of a matmul with launch.fusedEpilogue.
+  std::vector<GemmEpilogue> epilogues;
+  /// The matmul step whose launch waits for its region's step, or -1.
+  int deferredMatmul = -1;
+
   ~Impl();
   Status init();
   Status checkInputDims() const;
@@ -160,6 +174,8 @@ struct CudaSession::Impl {
   Status resetDeviceCounters();
   Status collectDeviceCounters();
   Status launchRegion(size_t s, std::vector<TensorRef> &ins, TensorRef &out);
+  Status runFusedEpilogue(size_t matmul, TensorRef &out, bool &fused);
+  Status runDeferredMatmul(size_t matmul);
   size_t faultBytes() const {
     return (model->plan().steps.size() + 1) * sizeof(int);
   }
@@ -218,6 +234,11 @@ Status CudaSession::Impl::init() {
     stats.graphBlocker = launch.graphBlocker;
   else
     stats.graphBlocker = "the first run is eager; the second is captured";
+
+  epilogues.resize(plan.steps.size());
+  for (size_t s = 0; s < plan.steps.size(); ++s)
+    if (launch.fusedEpilogue[s])
+      matchGemmEpilogue(plan, s, epilogues[s]);
 
   values.resize(plan.values.size());
   hostBuffers.resize(plan.values.size());
@@ -403,6 +424,64 @@ Status CudaSession::Impl::launchRegion(size_t s, std::vector<TensorRef> &ins,
   return okStatus();
 }
 
+/// The deferred matmul `matmul` and its region (the next step) as one
+/// cuBLASLt call writing `out`, the region's output. Leaves `fused` false,
+/// having launched nothing, when the shapes or cuBLASLt rule it out.
+Status CudaSession::Impl::runFusedEpilogue(size_t matmul, TensorRef &out,
+                                           bool &fused) {
+  const Plan &plan = model->plan();
+  const PlanStep &step = plan.steps[matmul];
+  const PlanStep &region = plan.steps[matmul + 1];
+  const GemmEpilogue &epilogue = epilogues[matmul];
+  fused = false;
+  TensorRef bias, residual;
+  auto operand = [&](int input, TensorRef &ref) -> Status {
+    if (input < 0)
+      return okStatus();
+    int id = region.inputs[input];
+    DEEPC_RETURN_IF_ERROR(ensureDevice(id));
+    ref = values[id].device;
+    return okStatus();
+  };
+  DEEPC_RETURN_IF_ERROR(operand(epilogue.biasInput, bias));
+  DEEPC_RETURN_IF_ERROR(operand(epilogue.residualInput, residual));
+  const TensorRef &result = values[step.outputs[0]].device;
+  if (!epilogueShapesFit(epilogue, result.shape, out.shape, bias.shape,
+                         residual.shape))
+    return okStatus();
+  std::vector<TensorRef> ins(step.inputs.size());
+  for (size_t i = 0; i < ins.size(); ++i) {
+    int id = step.inputs[i];
+    if (id < 0)
+      continue;
+    DEEPC_RETURN_IF_ERROR(ensureDevice(id));
+    ins[i] = values[id].device;
+  }
+  CudaKernelContext ctx(step, ins.data(), int(ins.size()), &out, 1, stream,
+                        *libs, faults + matmul);
+  return runMatmulWithEpilogue(ctx, epilogue.activation, bias, residual, fused);
+}
+
+/// The deferred matmul `matmul` on its own, into its result's buffer.
+Status CudaSession::Impl::runDeferredMatmul(size_t matmul) {
+  const PlanStep &step = model->plan().steps[matmul];
+  std::vector<TensorRef> ins(step.inputs.size());
+  for (size_t i = 0; i < ins.size(); ++i) {
+    int id = step.inputs[i];
+    if (id < 0)
+      continue;
+    DEEPC_RETURN_IF_ERROR(ensureDevice(id));
+    ins[i] = values[id].device;
+  }
+  ValueState &result = values[step.outputs[0]];
+  CudaKernelContext ctx(step, ins.data(), int(ins.size()), &result.device, 1,
+                        stream, *libs, faults + matmul);
+  DEEPC_RETURN_IF_ERROR(launch.kernels[matmul]->run(ctx));
+  result.deviceValid = true;
+  result.hostValid = false;
+  return okStatus();
+}
+
 Status CudaSession::Impl::runStep(size_t s) {
   const Plan &plan = model->plan();
   const PlanStep &step = plan.steps[s];
@@ -487,6 +566,32 @@ Status CudaSession::Impl::runStep(size_t s) {
     for (size_t i = 0; i < numOut; ++i)
       shareAlias(i);
     return okStatus();
+  }
+
+  if (placement == StepPlacement::Device && launch.fusedEpilogue[s]) {
+    // Only the result's shape and buffer for now: the region's step
+    // launches the matmul (see runFusedEpilogue).
+    ValueState &v = values[step.outputs[0]];
+    v.device = deviceOuts[0];
+    v.deviceValid = v.hostValid = false;
+    deferredMatmul = int(s);
+    return okStatus();
+  }
+  if (deferredMatmul >= 0) {
+    // Its region, the one reader of its result.
+    size_t matmul = size_t(deferredMatmul);
+    deferredMatmul = -1;
+    bool fused = false;
+    if (matmul + 1 == s && placement == StepPlacement::Device)
+      DEEPC_RETURN_IF_ERROR(runFusedEpilogue(matmul, deviceOuts[0], fused));
+    if (fused) {
+      ValueState &v = values[step.outputs[0]];
+      v.device = deviceOuts[0];
+      v.deviceValid = true;
+      v.hostValid = false;
+      return okStatus();
+    }
+    DEEPC_RETURN_IF_ERROR(runDeferredMatmul(matmul));
   }
 
   if (placement == StepPlacement::Device) {
@@ -593,6 +698,7 @@ Status CudaSession::Impl::runOnce(bool capture) {
     capturing = true;
   }
   Status status;
+  deferredMatmul = -1;
   for (size_t s = 0; s < plan.steps.size() && status.ok(); ++s)
     status = runStep(s);
   if (capture) {

@@ -10,6 +10,7 @@
 #include "deepc/rt/cuda/CudaKernel.h"
 
 #include "cuda/CudaKernels.h"
+#include "cuda/EpilogueMatch.h"
 
 namespace deepc::rt::cuda {
 
@@ -88,6 +89,24 @@ std::string graphBlocker(const Plan &plan, const KernelRegistry &cpu,
   return "";
 }
 
+/// A matmul and its region run as one cuBLASLt call when both would run
+/// on the device and cuBLASLt offers the region as an epilogue.
+void markEpilogues(const Plan &plan, LaunchPlan &launch) {
+  launch.fusedEpilogue.assign(plan.steps.size(), false);
+  for (size_t s = 0; s < plan.steps.size(); ++s) {
+    if (!plan.steps[s].epilogue)
+      continue;
+    GemmEpilogue epilogue;
+    bool fused = s + 1 < plan.steps.size() &&
+                 launch.placement[s] == StepPlacement::Device &&
+                 launch.kernels[s] &&
+                 launch.placement[s + 1] == StepPlacement::Device &&
+                 matchGemmEpilogue(plan, s, epilogue);
+    launch.fusedEpilogue[s] = fused;
+    ++(fused ? launch.numEpilogueFused : launch.numEpilogueUnfused);
+  }
+}
+
 } // namespace
 
 LaunchPlan buildLaunchPlan(const Plan &plan, const KernelRegistry &cpu,
@@ -119,6 +138,7 @@ LaunchPlan buildLaunchPlan(const Plan &plan, const KernelRegistry &cpu,
     ++launch.numHost;
     ++launch.hostOps[step.op];
   }
+  markEpilogues(plan, launch);
   launch.graphBlocker = graphBlocker(plan, cpu, launch);
   return launch;
 }
@@ -133,6 +153,12 @@ std::string LaunchPlan::summary() const {
       text += " " + op + " x" + std::to_string(count);
     text += ")";
   }
+  auto count = [](int n, const char *what) {
+    return std::to_string(n) + (n == 1 ? " epilogue " : " epilogues ") + what;
+  };
+  if (numEpilogueFused + numEpilogueUnfused > 0)
+    text += "; " + count(numEpilogueFused, "fused") + ", " +
+            count(numEpilogueUnfused, "unfused");
   return text;
 }
 

@@ -131,9 +131,46 @@ Status setBatch(CudaKernelContext &ctx, cublasLtMatrixLayout_t layout,
   return okStatus();
 }
 
+cublasLtEpilogue_t blasEpilogue(const GemmCall &g) {
+  bool bias = g.bias != nullptr;
+  switch (g.activation) {
+  case EpilogueActivation::Relu:
+    return bias ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU;
+  case EpilogueActivation::GeluTanh:
+    return bias ? CUBLASLT_EPILOGUE_GELU_BIAS : CUBLASLT_EPILOGUE_GELU;
+  case EpilogueActivation::None:
+    break;
+  }
+  return bias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
+}
+
+/// Sets the epilogue and bias attributes of `op` for `g`.
+Status setEpilogue(CudaKernelContext &ctx, cublasLtMatmulDesc_t op,
+                   const GemmCall &g, cudaDataType_t outType) {
+  cublasLtEpilogue_t epilogue = blasEpilogue(g);
+  DEEPC_BLAS(ctx, "epilogue attribute",
+             cublasLtMatmulDescSetAttribute(op, CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                            &epilogue, sizeof(epilogue)));
+  if (!g.bias)
+    return okStatus();
+  // The bias has D's type; with the default batch stride 0 every matrix
+  // of a strided batch adds the same vector.
+  int32_t biasType = int32_t(outType);
+  DEEPC_BLAS(ctx, "bias attribute",
+             cublasLtMatmulDescSetAttribute(op,
+                                            CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                            &g.bias, sizeof(g.bias)));
+  DEEPC_BLAS(ctx, "bias attribute",
+             cublasLtMatmulDescSetAttribute(op,
+                                            CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE,
+                                            &biasType, sizeof(biasType)));
+  return okStatus();
+}
+
 } // namespace
 
-Status runGemm(CudaKernelContext &ctx, const GemmCall &call) {
+Status runGemm(CudaKernelContext &ctx, const GemmCall &call,
+               bool *noAlgorithm) {
   const GemmCall &g = call;
   int64_t rows = g.m, batch = g.batch;
   int64_t lhsStride = g.lhsStride, rhsStride = g.rhsStride,
@@ -163,6 +200,8 @@ Status runGemm(CudaKernelContext &ctx, const GemmCall &call) {
              cublasLtMatrixLayoutCreate(&d.b, abType, bRows, bCols, bRows));
   DEEPC_BLAS(ctx, "layout",
              cublasLtMatrixLayoutCreate(&d.c, cType, g.n, rows, uint64_t(g.n)));
+  if (g.hasEpilogue())
+    DEEPC_RETURN_IF_ERROR(setEpilogue(ctx, d.op, g, cType));
   if (batch > 1) {
     DEEPC_RETURN_IF_ERROR(setBatch(ctx, d.a, int32_t(batch), rhsStride));
     DEEPC_RETURN_IF_ERROR(setBatch(ctx, d.b, int32_t(batch), lhsStride));
@@ -174,18 +213,27 @@ Status runGemm(CudaKernelContext &ctx, const GemmCall &call) {
   // alignment (of the pointers and the batch strides) is part of the key.
   uint32_t alignA = alignmentOf(rhs, rhsStride * dtypeSize(inType));
   uint32_t alignB = alignmentOf(lhs, lhsStride * dtypeSize(inType));
-  uint32_t alignC = alignmentOf(out, outStride * dtypeSize(outType));
-  CudaLibraries::MatmulKey key = {rows,
-                                  g.n,
-                                  g.k,
-                                  batch,
-                                  lhsStride,
-                                  rhsStride,
-                                  int64_t(opA),
-                                  int64_t(opB),
-                                  int64_t(inType) << 8 | int64_t(outType),
-                                  int64_t(alignA) << 32 |
-                                      int64_t(alignB) << 16 | alignC};
+  uint32_t alignD = alignmentOf(out, outStride * dtypeSize(outType));
+  // C is the residual when there is one (D = A·B + C, beta = 1), else the
+  // output itself (read only when accumulating).
+  const void *c = g.residual ? g.residual : out;
+  uint32_t alignC = alignmentOf(c, outStride * dtypeSize(outType));
+  uint32_t alignBias = g.bias ? alignmentOf(g.bias, 0) : 0;
+  // Each alignment fits in 16 bits (at most 256), and so do the epilogue
+  // and each dtype.
+  CudaLibraries::MatmulKey key = {
+      rows,
+      g.n,
+      g.k,
+      batch,
+      lhsStride,
+      rhsStride,
+      int64_t(opA),
+      int64_t(opB),
+      int64_t(blasEpilogue(g)) << 32 | int64_t(alignBias) << 16 |
+          int64_t(inType) << 8 | int64_t(outType),
+      int64_t(alignC) << 48 | int64_t(alignA) << 32 | int64_t(alignB) << 16 |
+          alignD};
   auto it = libs.matmulAlgos.find(key);
   if (it == libs.matmulAlgos.end()) {
     DEEPC_BLAS(ctx, "preference", cublasLtMatmulPreferenceCreate(&d.pref));
@@ -198,27 +246,33 @@ Status runGemm(CudaKernelContext &ctx, const GemmCall &call) {
         {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, alignA},
         {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, alignB},
         {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, alignC},
-        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, alignC}};
+        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, alignD}};
     for (const auto &[attr, bytes] : aligns)
       DEEPC_BLAS(ctx, "preference",
                  cublasLtMatmulPreferenceSetAttribute(d.pref, attr, &bytes,
                                                       sizeof(bytes)));
     cublasLtMatmulHeuristicResult_t result;
     int found = 0;
-    DEEPC_BLAS(ctx, "heuristic",
-               cublasLtMatmulAlgoGetHeuristic(libs.blasLt(), d.op, d.a, d.b,
-                                              d.c, d.c, d.pref, 1, &result,
-                                              &found));
+    cublasStatus_t searched = cublasLtMatmulAlgoGetHeuristic(
+        libs.blasLt(), d.op, d.a, d.b, d.c, d.c, d.pref, 1, &result, &found);
+    // An epilogue cuBLASLt does not offer here is not an error when the
+    // caller can run it itself.
+    if (noAlgorithm && (searched == CUBLAS_STATUS_NOT_SUPPORTED ||
+                        (searched == CUBLAS_STATUS_SUCCESS && found == 0))) {
+      *noAlgorithm = true;
+      return okStatus();
+    }
+    DEEPC_BLAS(ctx, "heuristic", searched);
     if (found == 0)
       return ctx.error("cuBLASLt has no algorithm for a " +
                        std::to_string(rows) + "x" + std::to_string(g.n) + "x" +
                        std::to_string(g.k) + " " + dtypeName(inType) + " GEMM");
     it = libs.matmulAlgos.emplace(key, result.algo).first;
   }
-  float alpha = 1.0f, beta = g.accumulate ? 1.0f : 0.0f;
+  float alpha = 1.0f, beta = g.accumulate || g.residual ? 1.0f : 0.0f;
   DEEPC_BLAS(ctx, "matmul",
              cublasLtMatmul(libs.blasLt(), d.op, &alpha, rhs, d.a, lhs, d.b,
-                            &beta, out, d.c, out, d.c, &it->second,
+                            &beta, c, d.c, out, d.c, &it->second,
                             libs.blasWorkspace(),
                             CudaLibraries::kBlasWorkspaceBytes, ctx.stream()));
   return okStatus();
@@ -227,9 +281,9 @@ Status runGemm(CudaKernelContext &ctx, const GemmCall &call) {
 namespace {
 
 /// One (possibly strided-batched) GEMM of the matmul step: `rows` x n x k.
-Status gemm(CudaKernelContext &ctx, const Gemm &g, int64_t rows,
-            const void *lhs, const void *rhs, void *out, int64_t batch,
-            int64_t lhsStride, int64_t rhsStride, int64_t outStride) {
+GemmCall gemmCall(CudaKernelContext &ctx, const Gemm &g, int64_t rows,
+                  const void *lhs, const void *rhs, void *out, int64_t batch,
+                  int64_t lhsStride, int64_t rhsStride, int64_t outStride) {
   GemmCall call;
   call.m = rows;
   call.n = g.n;
@@ -245,7 +299,37 @@ Status gemm(CudaKernelContext &ctx, const Gemm &g, int64_t rows,
   call.lhsStride = lhsStride;
   call.rhsStride = rhsStride;
   call.outStride = outStride;
-  return runGemm(ctx, call);
+  return call;
+}
+
+Status gemm(CudaKernelContext &ctx, const Gemm &g, int64_t rows,
+            const void *lhs, const void *rhs, void *out, int64_t batch,
+            int64_t lhsStride, int64_t rhsStride, int64_t outStride) {
+  return runGemm(ctx, gemmCall(ctx, g, rows, lhs, rhs, out, batch, lhsStride,
+                               rhsStride, outStride));
+}
+
+/// The matmul step as one cuBLASLt call, when it is one: a weight shared
+/// by the whole batch (the batch folds into the rows), or a batch each
+/// operand walks with one stride. False for mixed broadcasting.
+bool singleGemm(CudaKernelContext &ctx, const Gemm &g, GemmCall &call) {
+  const TensorRef &lhs = ctx.input(0), &rhs = ctx.input(1);
+  void *out = ctx.output(0).data;
+  int64_t batches = g.batch.numel();
+  int64_t lhsStride, rhsStride;
+  bool lhsUniform = uniformBatchStride(g, g.lhsBatchStrides, lhsStride);
+  bool rhsUniform = uniformBatchStride(g, g.rhsBatchStrides, rhsStride);
+  // nn.Linear on [B, S, K]: the batch is just more rows of one GEMM.
+  if (batches > 1 && rhsUniform && rhsStride == 0 && lhsUniform &&
+      lhsStride == 1 && !g.transLhs) {
+    call = gemmCall(ctx, g, batches * g.m, lhs.data, rhs.data, out, 1, 0, 0, 0);
+    return true;
+  }
+  if (!lhsUniform || !rhsUniform)
+    return false;
+  call = gemmCall(ctx, g, g.m, lhs.data, rhs.data, out, batches,
+                  lhsStride * g.m * g.k, rhsStride * g.k * g.n, g.m * g.n);
+  return true;
 }
 
 Status matmulRun(CudaKernelContext &ctx) {
@@ -261,17 +345,9 @@ Status matmulRun(CudaKernelContext &ctx) {
   size_t inSize = dtypeSize(lhs.dtype), outSize = dtypeSize(out.dtype);
   int64_t lhsMat = g.m * g.k, rhsMat = g.k * g.n, outMat = g.m * g.n;
 
-  int64_t lhsStride, rhsStride;
-  bool lhsUniform = uniformBatchStride(g, g.lhsBatchStrides, lhsStride);
-  bool rhsUniform = uniformBatchStride(g, g.rhsBatchStrides, rhsStride);
-  // nn.Linear on [B, S, K]: the batch is just more rows of one GEMM.
-  if (batches > 1 && rhsUniform && rhsStride == 0 && lhsUniform &&
-      lhsStride == 1 && !g.transLhs)
-    return gemm(ctx, g, batches * g.m, lhs.data, rhs.data, out.data, 1, 0, 0,
-                0);
-  if (lhsUniform && rhsUniform)
-    return gemm(ctx, g, g.m, lhs.data, rhs.data, out.data, batches,
-                lhsStride * lhsMat, rhsStride * rhsMat, outMat);
+  GemmCall call;
+  if (singleGemm(ctx, g, call))
+    return runGemm(ctx, call);
   // Mixed broadcasting ([2, 1] x [1, 3] batches): one GEMM per matrix.
   for (int64_t b = 0; b < batches; ++b) {
     int64_t lo = 0, ro = 0;
@@ -288,6 +364,30 @@ Status matmulRun(CudaKernelContext &ctx) {
   }
   return okStatus();
 }
+
+} // namespace
+
+Status runMatmulWithEpilogue(CudaKernelContext &ctx,
+                             EpilogueActivation activation,
+                             const TensorRef &bias, const TensorRef &residual,
+                             bool &ran) {
+  ran = false;
+  Gemm g = analyze(ctx);
+  GemmCall call;
+  // An empty result or contraction is left to the unfused pair, which
+  // handles both.
+  if (ctx.output(0).numel() == 0 || g.k == 0 || !singleGemm(ctx, g, call))
+    return okStatus();
+  call.activation = activation;
+  call.bias = bias.data;
+  call.residual = residual.data;
+  bool noAlgorithm = false;
+  DEEPC_RETURN_IF_ERROR(runGemm(ctx, call, &noAlgorithm));
+  ran = !noAlgorithm;
+  return okStatus();
+}
+
+namespace {
 
 /// f32 x f32 -> f32, and f16/bf16 x same -> same or f32.
 bool matmulSupports(const PlanStep &step, const Plan &plan) {

@@ -67,11 +67,19 @@ struct LaunchPlan {
   int numDevice = 0, numView = 0, numHost = 0;
   /// Host steps by op ("region" for fused regions).
   std::map<std::string, int> hostOps;
+  /// Per step: a matmul whose epilogue region (the next step) runs inside
+  /// its cuBLASLt call (src/cuda/EpilogueMatch.h), unless the shapes at
+  /// run time rule it out. Other steps marked `epilogue` (a region cuBLASLt
+  /// cannot express, a norm, a rotary) run as two steps, the result in
+  /// its arena slot.
+  std::vector<bool> fusedEpilogue;
+  int numEpilogueFused = 0, numEpilogueUnfused = 0;
   /// Empty when every run may be a replay of a captured CUDA graph; else
   /// why not, for users ("input 'ids' has symbolic dims").
   std::string graphBlocker;
   bool graphEligible() const { return graphBlocker.empty(); }
-  /// "12 device, 3 view, 2 host steps (host: deepc.topk x2)".
+  /// "12 device, 3 view, 2 host steps (host: deepc.topk x2)", then, when
+  /// the plan has epilogues, "; 2 epilogues fused, 1 epilogue unfused".
   std::string summary() const;
 };
 
