@@ -7,6 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelTestUtil.h"
+
 #include "deepc/rt/Kernel.h"
 
 #include <gtest/gtest.h>
@@ -18,91 +20,15 @@
 #include <vector>
 
 using namespace deepc::rt;
+using namespace deepc::test;
 
 namespace {
 
-/// A tensor that owns its bytes.
-struct HostTensor {
-  DType dtype = DType::Invalid;
-  Shape shape;
-  std::vector<unsigned char> bytes;
-
-  TensorRef ref() {
-    TensorRef r;
-    r.dtype = dtype;
-    r.shape = shape;
-    r.data = bytes.empty() ? nullptr : bytes.data();
-    return r;
-  }
-  float f(int64_t i) const {
-    return float(loadAsDouble(bytes.data(), dtype, i));
-  }
-  int64_t i64(int64_t i) const { return loadAsInt64(bytes.data(), dtype, i); }
-};
-
-HostTensor make(DType t, Shape s) {
-  HostTensor h;
-  h.dtype = t;
-  h.shape = s;
-  h.bytes.assign(size_t(s.numel()) * dtypeSize(t) + 1, 0);
-  return h;
-}
-
-HostTensor fromFloats(DType t, Shape s, const std::vector<float> &v) {
-  HostTensor h = make(t, s);
-  for (size_t i = 0; i < v.size(); ++i)
-    storeFromDouble(h.bytes.data(), t, int64_t(i), v[i]);
-  return h;
-}
-
-HostTensor fromInts(DType t, Shape s, const std::vector<int64_t> &v) {
-  HostTensor h = make(t, s);
-  for (size_t i = 0; i < v.size(); ++i)
-    storeFromInt64(h.bytes.data(), t, int64_t(i), v[i]);
-  return h;
-}
-
-std::vector<float> randomFloats(int64_t n, unsigned seed, float lo = -1,
-                                float hi = 1) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float &x : v)
-    x = dist(gen);
-  return v;
-}
-
-HostTensor randomTensor(Shape s, unsigned seed, DType t = DType::F32) {
-  return fromFloats(t, s, randomFloats(s.numel(), seed));
-}
-
-/// An absent optional operand.
-HostTensor absent() { return HostTensor(); }
-
-/// Runs `op` through its kernel: infer, allocate the outputs, run.
+/// Runs `op` through its CPU kernel.
 Status runOp(const std::string &op, const json::Value &attrs,
              std::vector<HostTensor> &inputs,
              std::vector<HostTensor> &outputs) {
-  const KernelDef *def = cpuKernels().lookup(op);
-  if (!def)
-    return notFound("no kernel for " + op);
-  PlanStep step;
-  step.op = op;
-  step.attrs = attrs;
-  step.loc = "test";
-  std::vector<TensorRef> ins, outs;
-  for (HostTensor &h : inputs)
-    ins.push_back(h.ref());
-  for (HostTensor &h : outputs)
-    outs.push_back(h.ref());
-  KernelContext ctx(step, ins.data(), int(ins.size()), outs.data(),
-                    int(outs.size()));
-  DEEPC_RETURN_IF_ERROR(def->infer(ctx));
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    outputs[i] = make(outputs[i].dtype, outs[i].shape);
-    outs[i].data = outputs[i].bytes.data();
-  }
-  return def->run(ctx);
+  return runCpuKernel(makeStep(op, attrs), inputs, outputs);
 }
 
 json::Value
@@ -111,13 +37,6 @@ attrs(std::initializer_list<std::pair<const char *, json::Value>> kv) {
   for (auto &[k, v] : kv)
     o[k] = v;
   return o;
-}
-
-json::Value ints(std::initializer_list<int64_t> v) {
-  json::Value a = json::Value::array();
-  for (int64_t x : v)
-    a.push(json::Value(x));
-  return a;
 }
 
 void expectNear(const HostTensor &got, const std::vector<double> &want,
@@ -137,7 +56,7 @@ TEST(CpuMathMatmul, BroadcastBatchAndTransposes) {
   int64_t M = 3, K = 5, N = 4;
   HostTensor lhs = randomTensor({2, 1, K, M}, 1),
              rhs = randomTensor({3, N, K}, 2);
-  std::vector<HostTensor> in = {lhs, rhs}, out = {make(DType::F32, {})};
+  std::vector<HostTensor> in = {lhs, rhs}, out = {makeTensor(DType::F32, {})};
   ASSERT_TRUE(runOp("deepc.matmul",
                     attrs({{"transpose_lhs", true}, {"transpose_rhs", true}}),
                     in, out)
@@ -162,7 +81,7 @@ TEST(CpuMathMatmul, SharedWeightF16AndLinear) {
   for (DType t : {DType::F32, DType::F16, DType::BF16}) {
     HostTensor lhs = randomTensor({2, 3, 8}, 3, t),
                rhs = randomTensor({8, 5}, 4, t);
-    std::vector<HostTensor> in = {lhs, rhs}, out = {make(t, {})};
+    std::vector<HostTensor> in = {lhs, rhs}, out = {makeTensor(t, {})};
     ASSERT_TRUE(runOp("deepc.matmul", attrs({}), in, out).ok());
     std::vector<double> want;
     for (int64_t r = 0; r < 6; ++r)
@@ -182,10 +101,10 @@ TEST(CpuMathMatmul, SingleRowTakesTheVectorPath) {
   HostTensor lhs = randomTensor({1, K}, 5);
   for (bool transposeRhs : {false, true}) {
     HostTensor rhs = randomTensor(transposeRhs ? Shape{N, K} : Shape{K, N}, 6);
-    std::vector<HostTensor> in = {lhs, rhs}, out = {make(DType::F32, {})};
-    ASSERT_TRUE(runOp("deepc.matmul",
-                      attrs({{"transpose_rhs", transposeRhs}}), in, out)
-                    .ok());
+    std::vector<HostTensor> in = {lhs, rhs}, out = {makeTensor(DType::F32, {})};
+    ASSERT_TRUE(
+        runOp("deepc.matmul", attrs({{"transpose_rhs", transposeRhs}}), in, out)
+            .ok());
     EXPECT_EQ(out[0].shape, (Shape{1, N}));
     std::vector<double> want;
     for (int64_t n = 0; n < N; ++n) {
@@ -201,13 +120,13 @@ TEST(CpuMathMatmul, SingleRowTakesTheVectorPath) {
 TEST(CpuMathMatmul, IntegerWrapsToResultType) {
   HostTensor lhs = fromInts(DType::I8, {1, 2}, {100, 100});
   HostTensor rhs = fromInts(DType::I8, {2, 1}, {2, 1});
-  std::vector<HostTensor> in = {lhs, rhs}, out = {make(DType::I8, {})};
+  std::vector<HostTensor> in = {lhs, rhs}, out = {makeTensor(DType::I8, {})};
   ASSERT_TRUE(runOp("deepc.matmul", attrs({}), in, out).ok());
   // 300 wraps to 44 in int8.
   EXPECT_EQ(out[0].i64(0), 44);
   HostTensor a = fromInts(DType::I64, {2, 2}, {1, 2, 3, 4});
   HostTensor b = fromInts(DType::I64, {2, 2}, {5, 6, 7, 8});
-  std::vector<HostTensor> in2 = {a, b}, out2 = {make(DType::I64, {})};
+  std::vector<HostTensor> in2 = {a, b}, out2 = {makeTensor(DType::I64, {})};
   ASSERT_TRUE(
       runOp("deepc.matmul", attrs({{"transpose_rhs", true}}), in2, out2).ok());
   EXPECT_EQ(out2[0].i64(0), 17);
@@ -217,7 +136,7 @@ TEST(CpuMathMatmul, IntegerWrapsToResultType) {
 TEST(CpuMathMatmul, BadShapesAreErrors) {
   std::vector<HostTensor> in = {randomTensor({2, 3}, 1),
                                 randomTensor({4, 5}, 2)},
-                          out = {make(DType::F32, {})};
+                          out = {makeTensor(DType::F32, {})};
   Status s = runOp("deepc.matmul", attrs({}), in, out);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("contraction"), std::string::npos) << s.message();
@@ -239,11 +158,12 @@ TEST(CpuMathReduce, AxesAndKeepDims) {
                        "deepc.reduce_prod"};
   for (int o = 0; o < 5; ++o)
     for (bool keep : {false, true}) {
-      std::vector<HostTensor> in = {x}, out = {make(DType::F32, {})};
-      ASSERT_TRUE(runOp(ops[o],
-                        attrs({{"axes", ints({0, -1})}, {"keep_dims", keep}}),
-                        in, out)
-                      .ok());
+      std::vector<HostTensor> in = {x}, out = {makeTensor(DType::F32, {})};
+      ASSERT_TRUE(
+          runOp(ops[o],
+                attrs({{"axes", intArray({0, -1})}, {"keep_dims", keep}}), in,
+                out)
+              .ok());
       EXPECT_EQ(out[0].shape, keep ? (Shape{1, 4, 1}) : (Shape{4}));
       std::vector<double> want;
       for (int j = 0; j < 4; ++j) {
@@ -268,25 +188,28 @@ TEST(CpuMathReduce, AxesAndKeepDims) {
 
 TEST(CpuMathReduce, IntegersAndErrors) {
   HostTensor x = fromInts(DType::I32, {2, 3}, {1, 2, 3, 4, 5, 7});
-  std::vector<HostTensor> in = {x}, out = {make(DType::I32, {})};
+  std::vector<HostTensor> in = {x}, out = {makeTensor(DType::I32, {})};
   ASSERT_TRUE(
-      runOp("deepc.reduce_mean", attrs({{"axes", ints({1})}}), in, out).ok());
+      runOp("deepc.reduce_mean", attrs({{"axes", intArray({1})}}), in, out)
+          .ok());
   EXPECT_EQ(out[0].i64(0), 2);
   EXPECT_EQ(out[0].i64(1), 5); // 16 / 3 truncates
   ASSERT_TRUE(
-      runOp("deepc.reduce_max", attrs({{"axes", ints({0})}}), in, out).ok());
+      runOp("deepc.reduce_max", attrs({{"axes", intArray({0})}}), in, out)
+          .ok());
   EXPECT_EQ(out[0].i64(2), 7);
   EXPECT_FALSE(
-      runOp("deepc.reduce_sum", attrs({{"axes", ints({2})}}), in, out).ok());
+      runOp("deepc.reduce_sum", attrs({{"axes", intArray({2})}}), in, out)
+          .ok());
   EXPECT_FALSE(
-      runOp("deepc.reduce_sum", attrs({{"axes", ints({1, -1})}}), in, out)
+      runOp("deepc.reduce_sum", attrs({{"axes", intArray({1, -1})}}), in, out)
           .ok());
   EXPECT_FALSE(runOp("deepc.reduce_sum", attrs({}), in, out).ok());
 }
 
 TEST(CpuMathArgMax, FirstMaximumWins) {
   HostTensor x = fromFloats(DType::F32, {2, 4}, {1, 3, 3, 0, 5, 2, 5, 5});
-  std::vector<HostTensor> in = {x}, out = {make(DType::I64, {})};
+  std::vector<HostTensor> in = {x}, out = {makeTensor(DType::I64, {})};
   ASSERT_TRUE(runOp("deepc.argmax", attrs({{"axis", -1}}), in, out).ok());
   EXPECT_EQ(out[0].shape, (Shape{2}));
   EXPECT_EQ(out[0].i64(0), 1);
@@ -308,7 +231,7 @@ TEST(CpuMathSoftmax, MiddleAxis) {
   HostTensor x = randomTensor({2, 3, 4}, 11);
   for (DType t : {DType::F32, DType::F16}) {
     HostTensor xt = fromFloats(t, x.shape, randomFloats(24, 11));
-    std::vector<HostTensor> in = {xt}, out = {make(t, {})};
+    std::vector<HostTensor> in = {xt}, out = {makeTensor(t, {})};
     ASSERT_TRUE(runOp("deepc.softmax", attrs({{"axis", 1}}), in, out).ok());
     std::vector<double> want(24);
     for (int a = 0; a < 2; ++a)
@@ -323,14 +246,14 @@ TEST(CpuMathSoftmax, MiddleAxis) {
       }
     expectNear(out[0], want, t == DType::F32 ? 1e-5 : 2e-3);
   }
-  std::vector<HostTensor> in = {x}, out = {make(DType::F32, {})};
+  std::vector<HostTensor> in = {x}, out = {makeTensor(DType::F32, {})};
   EXPECT_FALSE(runOp("deepc.softmax", attrs({{"axis", 3}}), in, out).ok());
 }
 
 TEST(CpuMathTopK, TiesLowerIndexFirst) {
   HostTensor x = fromFloats(DType::F32, {2, 5}, {1, 3, 2, 3, 0, 4, 4, 1, 4, 0});
-  std::vector<HostTensor> in = {x},
-                          out = {make(DType::F32, {}), make(DType::I64, {})};
+  std::vector<HostTensor> in = {x}, out = {makeTensor(DType::F32, {}),
+                                           makeTensor(DType::I64, {})};
   ASSERT_TRUE(runOp("deepc.topk", attrs({{"k", 3}}), in, out).ok());
   EXPECT_EQ(out[0].shape, (Shape{2, 3}));
   std::vector<int64_t> idx = {1, 3, 2, 0, 1, 3};
@@ -353,7 +276,7 @@ TEST(CpuMathTopK, TiesLowerIndexFirst) {
 
 TEST(CpuMathCumSum, ExclusiveReverse) {
   HostTensor x = fromInts(DType::I64, {2, 3}, {1, 2, 3, 4, 5, 6});
-  std::vector<HostTensor> in = {x}, out = {make(DType::I64, {})};
+  std::vector<HostTensor> in = {x}, out = {makeTensor(DType::I64, {})};
   ASSERT_TRUE(runOp("deepc.cumsum", attrs({{"axis", 1}}), in, out).ok());
   std::vector<int64_t> plain = {1, 3, 6, 4, 9, 15};
   for (int i = 0; i < 6; ++i)
@@ -367,7 +290,7 @@ TEST(CpuMathCumSum, ExclusiveReverse) {
   for (int i = 0; i < 6; ++i)
     EXPECT_EQ(out[0].i64(i), exRev[i]);
   HostTensor f = fromFloats(DType::F32, {3, 1}, {0.5f, 1.5f, 2});
-  std::vector<HostTensor> inf = {f}, outf = {make(DType::F32, {})};
+  std::vector<HostTensor> inf = {f}, outf = {makeTensor(DType::F32, {})};
   ASSERT_TRUE(runOp("deepc.cumsum", attrs({{"axis", 0}, {"exclusive", true}}),
                     inf, outf)
                   .ok());
@@ -383,7 +306,7 @@ TEST(CpuMathNorm, RmsAndLayerNorm) {
   int64_t D = 16;
   HostTensor x = randomTensor({3, D}, 21), w = randomTensor({D}, 22),
              b = randomTensor({D}, 23);
-  std::vector<HostTensor> in = {x, w}, out = {make(DType::F32, {})};
+  std::vector<HostTensor> in = {x, w}, out = {makeTensor(DType::F32, {})};
   ASSERT_TRUE(
       runOp("deepc.rms_norm", attrs({{"epsilon", 1e-5}}), in, out).ok());
   std::vector<double> want;
@@ -431,12 +354,12 @@ TEST(CpuMathQuant, QuantizeRoundsHalfToEvenAndSaturates) {
       fromFloats(DType::F32, {6}, {2.5f, 3.5f, -2.5f, 1000, -1000, 0.4f});
   HostTensor s = fromFloats(DType::F32, {}, {1});
   HostTensor z = fromInts(DType::I8, {}, {1});
-  std::vector<HostTensor> in = {x, s, z}, out = {make(DType::I8, {})};
+  std::vector<HostTensor> in = {x, s, z}, out = {makeTensor(DType::I8, {})};
   ASSERT_TRUE(runOp("deepc.quantize", attrs({}), in, out).ok());
   std::vector<int64_t> want = {3, 5, -1, 127, -128, 1};
   for (int i = 0; i < 6; ++i)
     EXPECT_EQ(out[0].i64(i), want[i]) << i;
-  std::vector<HostTensor> in4 = {x, s}, out4 = {make(DType::I4, {})};
+  std::vector<HostTensor> in4 = {x, s}, out4 = {makeTensor(DType::I4, {})};
   ASSERT_TRUE(runOp("deepc.quantize", attrs({}), in4, out4).ok());
   std::vector<int64_t> want4 = {2, 4, -2, 7, -8, 0};
   for (int i = 0; i < 6; ++i)
@@ -447,7 +370,7 @@ TEST(CpuMathQuant, DequantizePerAxisAndBlocked) {
   HostTensor q = fromInts(DType::I8, {2, 4}, {1, 2, 3, 4, -1, -2, -3, -4});
   HostTensor s = fromFloats(DType::F32, {2}, {0.5f, 2});
   HostTensor z = fromInts(DType::I8, {2}, {1, -1});
-  std::vector<HostTensor> in = {q, s, z}, out = {make(DType::F32, {})};
+  std::vector<HostTensor> in = {q, s, z}, out = {makeTensor(DType::F32, {})};
   ASSERT_TRUE(runOp("deepc.dequantize", attrs({{"axis", 0}}), in, out).ok());
   expectNear(out[0], {0, 0.5, 1, 1.5, 0, -2, -4, -6});
   // Blocks of 3 along axis 1: scale [2, 2].
@@ -475,9 +398,10 @@ TEST(CpuMathQuant, QMatmulMatchesDequantizedGemm) {
   HostTensor x = randomTensor({M, K}, 31), w = fromInts(DType::I4, {N, K}, wv),
              s = fromFloats(DType::F32, {3, 2}, randomFloats(6, 32, 0.1f, 1)),
              z = fromInts(DType::I4, {3, 2}, zv);
-  std::vector<HostTensor> in = {x, w, s, z}, out = {make(DType::F32, {})};
+  std::vector<HostTensor> in = {x, w, s, z}, out = {makeTensor(DType::F32, {})};
   ASSERT_TRUE(
-      runOp("deepc.qmatmul", attrs({{"block", ints({bn, bk})}}), in, out).ok());
+      runOp("deepc.qmatmul", attrs({{"block", intArray({bn, bk})}}), in, out)
+          .ok());
   EXPECT_EQ(out[0].shape, (Shape{M, N}));
   std::vector<double> want;
   for (int64_t m = 0; m < M; ++m)
@@ -493,7 +417,7 @@ TEST(CpuMathQuant, QMatmulMatchesDequantizedGemm) {
   std::vector<HostTensor> bad = {
       x, w, fromFloats(DType::F32, {5, 2}, randomFloats(10, 1))};
   EXPECT_FALSE(
-      runOp("deepc.qmatmul", attrs({{"block", ints({bn, bk})}}), bad, out)
+      runOp("deepc.qmatmul", attrs({{"block", intArray({bn, bk})}}), bad, out)
           .ok());
 }
 
@@ -508,7 +432,7 @@ TEST(CpuMathRotary, HalfAndInterleavedPartial) {
              c = randomTensor({S, R / 2}, 42),
              sn = randomTensor({S, R / 2}, 43);
   for (const char *layout : {"half", "interleaved"}) {
-    std::vector<HostTensor> in = {x, c, sn}, out = {make(DType::F32, {})};
+    std::vector<HostTensor> in = {x, c, sn}, out = {makeTensor(DType::F32, {})};
     ASSERT_TRUE(runOp("deepc.rotary",
                       attrs({{"layout", layout}, {"rotary_dim", R}}), in, out)
                     .ok());
@@ -530,7 +454,7 @@ TEST(CpuMathRotary, HalfAndInterleavedPartial) {
   }
   std::vector<HostTensor> bad = {x, randomTensor({S, 3}, 1),
                                  randomTensor({S, 3}, 2)};
-  std::vector<HostTensor> out = {make(DType::F32, {})};
+  std::vector<HostTensor> out = {makeTensor(DType::F32, {})};
   EXPECT_FALSE(
       runOp("deepc.rotary", attrs({{"rotary_dim", R}}), bad, out).ok());
   std::vector<HostTensor> bad2 = {x, randomTensor({4, 4}, 1),
@@ -655,7 +579,7 @@ void checkAttention(const AttnCase &c, unsigned seed) {
   if (c.scale > 0)
     a["scale"] = double(c.scale);
   std::vector<HostTensor> in = {q, k, v, mask, gate, sinks},
-                          out = {make(DType::F32, {})};
+                          out = {makeTensor(DType::F32, {})};
   Status s = runOp("deepc.attention", a, in, out);
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(out[0].shape, (Shape{c.B, c.Hq, c.Sq, c.Dv}));
@@ -713,7 +637,7 @@ TEST(CpuMathAttention, BadShapesAreErrors) {
   std::vector<HostTensor> in = {randomTensor({1, 4, 5, 8}, 1),
                                 randomTensor({1, 2, 7, 6}, 2),
                                 randomTensor({1, 2, 7, 6}, 3)},
-                          out = {make(DType::F32, {})};
+                          out = {makeTensor(DType::F32, {})};
   json::Value a = attrs({{"num_heads", 4}, {"num_kv_heads", 2}});
   Status s = runOp("deepc.attention", a, in, out);
   ASSERT_FALSE(s.ok());
@@ -797,7 +721,7 @@ void checkMoe(const MoeCase &c, unsigned seed) {
     a["renormalize"] = true;
   std::vector<HostTensor> in = {x,   r,  wg,   wu, wgu, wd, bg, bu,
                                 bgu, bd, corr, sg, su,  sd, seg},
-                          out = {make(DType::F32, {})};
+                          out = {makeTensor(DType::F32, {})};
   Status s = runOp("deepc.moe", a, in, out);
   ASSERT_TRUE(s.ok()) << s.message();
   ASSERT_EQ(out[0].shape, (Shape{T, H}));
@@ -969,7 +893,7 @@ TEST(CpuMathMoe, BadShapesAreErrors) {
   in[2] = randomTensor({4, 5, 8}, 3);
   in[3] = randomTensor({4, 5, 8}, 4);
   in[5] = randomTensor({4, 8, 6}, 5); // intermediate 6 vs 5
-  std::vector<HostTensor> out = {make(DType::F32, {})};
+  std::vector<HostTensor> out = {makeTensor(DType::F32, {})};
   Status s = runOp("deepc.moe", attrs({{"top_k", 2}}), in, out);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("w_gate"), std::string::npos) << s.message();

@@ -9,6 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CudaTestUtil.h"
+#include "KernelTestUtil.h"
+
 #include "cuda/CudaKernels.h"
 
 #include "deepc/rt/Kernel.h"
@@ -27,51 +30,9 @@
 
 using namespace deepc::rt;
 using namespace deepc::rt::cuda;
+using namespace deepc::test;
 
 namespace {
-
-bool haveGpu() {
-  int n = 0;
-  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
-}
-
-/// A host tensor; dtype Invalid stands for an absent optional operand.
-struct HostTensor {
-  DType dtype = DType::Invalid;
-  Shape shape;
-  std::vector<unsigned char> bytes;
-
-  TensorRef ref() {
-    TensorRef r;
-    r.dtype = dtype;
-    r.shape = shape;
-    r.data = bytes.empty() ? nullptr : bytes.data();
-    return r;
-  }
-  double at(int64_t i) const { return loadAsDouble(bytes.data(), dtype, i); }
-};
-
-HostTensor absent() { return HostTensor(); }
-
-HostTensor fromDoubles(DType t, Shape s, const std::vector<double> &v) {
-  HostTensor h;
-  h.dtype = t;
-  h.shape = s;
-  h.bytes.resize(size_t(s.numel()) * dtypeSize(t) + 1);
-  for (int64_t i = 0; i < s.numel(); ++i)
-    storeFromDouble(h.bytes.data(), t, i, v[size_t(i)]);
-  return h;
-}
-
-HostTensor fromInts(DType t, Shape s, const std::vector<int64_t> &v) {
-  HostTensor h;
-  h.dtype = t;
-  h.shape = s;
-  h.bytes.resize(size_t(s.numel()) * dtypeSize(t) + 1);
-  for (int64_t i = 0; i < s.numel(); ++i)
-    storeFromInt64(h.bytes.data(), t, i, v[size_t(i)]);
-  return h;
-}
 
 HostTensor randomFloats(std::mt19937 &rng, DType t, Shape s, double scale) {
   std::normal_distribution<double> dist(0.0, scale);
@@ -87,13 +48,6 @@ HostTensor randomInts(std::mt19937 &rng, DType t, Shape s, int lo, int hi) {
   for (int64_t &x : v)
     x = dist(rng);
   return fromInts(t, s, v);
-}
-
-json::Value intArray(std::vector<int64_t> v) {
-  json::Value a = json::Value::array();
-  for (int64_t x : v)
-    a.push(json::Value(x));
-  return a;
 }
 
 /// The step's results from the CPU kernel and from the CUDA kernel.
@@ -112,23 +66,10 @@ void runBoth(const PlanStep &step, std::vector<HostTensor> inputs,
   ASSERT_NE(cpuDef, nullptr) << step.op;
   ASSERT_NE(gpuDef, nullptr) << step.op << " has no CUDA kernel";
 
-  std::vector<TensorRef> in, out(outTypes.size());
-  for (HostTensor &h : inputs)
-    in.push_back(h.ref());
+  r.cpu.assign(outTypes.size(), HostTensor());
   for (size_t o = 0; o < outTypes.size(); ++o)
-    out[o].dtype = outTypes[o];
-  KernelContext cpu(step, in.data(), int(in.size()), out.data(),
-                    int(out.size()));
-  Status inferred = cpuDef->infer(cpu);
-  ASSERT_TRUE(inferred.ok()) << inferred.message();
-  r.cpu.assign(out.size(), HostTensor());
-  for (size_t o = 0; o < out.size(); ++o) {
-    r.cpu[o].dtype = out[o].dtype;
-    r.cpu[o].shape = out[o].shape;
-    r.cpu[o].bytes.resize(out[o].bytes() + 1);
-    out[o].data = r.cpu[o].bytes.data();
-  }
-  Status ranOnCpu = cpuDef->run(cpu);
+    r.cpu[o].dtype = outTypes[o];
+  Status ranOnCpu = runCpuKernel(step, inputs, r.cpu);
   ASSERT_TRUE(ranOnCpu.ok()) << ranOnCpu.message();
   if (!haveGpu())
     GTEST_SKIP() << "no CUDA device";
@@ -148,10 +89,10 @@ void runBoth(const PlanStep &step, std::vector<HostTensor> inputs,
     return d;
   };
   std::vector<TensorRef> din, dout;
-  for (const TensorRef &t : in)
-    din.push_back(deviceCopy(t, true));
-  for (const TensorRef &t : out)
-    dout.push_back(deviceCopy(t, false));
+  for (HostTensor &h : inputs)
+    din.push_back(deviceCopy(h.ref(), true));
+  for (HostTensor &h : r.cpu)
+    dout.push_back(deviceCopy(h.ref(), false));
   std::unique_ptr<CudaLibraries> libs;
   Status created = CudaLibraries::create(libs);
   ASSERT_TRUE(created.ok()) << created.message();
@@ -162,12 +103,10 @@ void runBoth(const PlanStep &step, std::vector<HostTensor> inputs,
   Status ranOnGpu = gpuDef->run(gpu);
   EXPECT_TRUE(ranOnGpu.ok()) << ranOnGpu.message();
   EXPECT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
-  r.gpu.assign(out.size(), HostTensor());
-  for (size_t o = 0; o < out.size(); ++o) {
-    r.gpu[o] = r.cpu[o];
-    cudaMemcpy(r.gpu[o].bytes.data(), dout[o].data, out[o].bytes(),
+  r.gpu = r.cpu;
+  for (size_t o = 0; o < dout.size(); ++o)
+    cudaMemcpy(r.gpu[o].bytes.data(), dout[o].data, dout[o].bytes(),
                cudaMemcpyDeviceToHost);
-  }
   cudaStreamDestroy(stream);
   for (void *p : buffers)
     cudaFree(p);
@@ -198,13 +137,6 @@ void expectClose(const HostTensor &cpu, const HostTensor &gpu, double tolerance,
 /// Whether the last runBoth produced both results.
 bool ranBoth() {
   return !testing::Test::HasFatalFailure() && !testing::Test::IsSkipped();
-}
-
-PlanStep makeStep(const char *op) {
-  PlanStep step;
-  step.op = op;
-  step.loc = "test";
-  return step;
 }
 
 //===----------------------------------------------------------------------===//

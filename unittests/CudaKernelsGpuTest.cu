@@ -7,6 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CudaTestUtil.h"
+
 #include "cuda/attention/AttentionKernels.h"
 #include "cuda/moe/MoeKernels.h"
 
@@ -24,15 +26,6 @@ using namespace deepc::rt;
 using namespace deepc::rt::cuda;
 
 namespace {
-
-bool haveGpu() {
-  int n = 0;
-  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
-}
-
-#define SKIP_WITHOUT_GPU()                                                     \
-  if (!haveGpu())                                                              \
-  GTEST_SKIP() << "no CUDA device"
 
 uint16_t toBf16(float f) {
   uint32_t u;

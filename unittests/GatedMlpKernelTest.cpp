@@ -8,6 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelTestUtil.h"
+
 #include "deepc/rt/Kernel.h"
 
 #include <gtest/gtest.h>
@@ -18,36 +20,9 @@
 #include <vector>
 
 using namespace deepc::rt;
+using namespace deepc::test;
 
 namespace {
-
-/// A tensor that owns its bytes.
-struct HostTensor {
-  DType dtype = DType::F32;
-  Shape shape;
-  std::vector<unsigned char> bytes;
-
-  TensorRef ref() {
-    TensorRef r;
-    r.dtype = dtype;
-    r.shape = shape;
-    r.data = bytes.data();
-    return r;
-  }
-  double at(int64_t i) const { return loadAsDouble(bytes.data(), dtype, i); }
-};
-
-HostTensor randomTensor(Shape shape, unsigned seed, DType dtype = DType::F32) {
-  HostTensor t;
-  t.dtype = dtype;
-  t.shape = shape;
-  t.bytes.assign(size_t(shape.numel()) * dtypeSize(dtype) + 1, 0);
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(-1, 1);
-  for (int64_t i = 0; i < shape.numel(); ++i)
-    storeFromDouble(t.bytes.data(), dtype, i, 2 * dist(gen));
-  return t;
-}
 
 json::Value activationAttrs(const std::string &activation) {
   json::Value attrs = json::Value::object();
@@ -57,24 +32,13 @@ json::Value activationAttrs(const std::string &activation) {
 }
 
 /// Runs deepc.gated_mlp through its KernelDef: infer, allocate, run.
-Status runGatedMlp(const json::Value &attrs, HostTensor &x, HostTensor &gateUp,
-                   HostTensor &down, HostTensor &out) {
-  const KernelDef *def = cpuKernels().lookup("deepc.gated_mlp");
-  if (!def)
-    return notFound("no kernel for deepc.gated_mlp");
-  PlanStep step;
-  step.op = "deepc.gated_mlp";
-  step.attrs = attrs;
-  step.loc = "test";
-  TensorRef ins[] = {x.ref(), gateUp.ref(), down.ref()};
-  TensorRef outs[1];
-  outs[0].dtype = out.dtype;
-  KernelContext ctx(step, ins, 3, outs, 1);
-  DEEPC_RETURN_IF_ERROR(def->infer(ctx));
-  out.shape = outs[0].shape;
-  out.bytes.assign(size_t(out.shape.numel()) * dtypeSize(out.dtype) + 1, 0);
-  outs[0].data = out.bytes.data();
-  return def->run(ctx);
+Status runGatedMlp(const json::Value &attrs, const HostTensor &x,
+                   const HostTensor &gateUp, const HostTensor &down,
+                   HostTensor &out) {
+  std::vector<HostTensor> inputs = {x, gateUp, down}, outputs = {out};
+  Status s = runCpuKernel(makeStep("deepc.gated_mlp", attrs), inputs, outputs);
+  out = outputs[0];
+  return s;
 }
 
 double activate(const std::string &act, double g) {
@@ -123,8 +87,7 @@ void expectMatchesReference(const std::string &act, Shape xShape, int64_t inter,
   HostTensor x = randomTensor(xShape, seed, dtype);
   HostTensor gateUp = randomTensor({2 * inter, hidden}, seed + 1, dtype);
   HostTensor down = randomTensor({out, inter}, seed + 2, dtype);
-  HostTensor y;
-  y.dtype = dtype;
+  HostTensor y = makeTensor(dtype, {});
   Status s = runGatedMlp(activationAttrs(act), x, gateUp, down, y);
   ASSERT_TRUE(s.ok()) << s.message();
   Shape expectedShape = xShape;
@@ -172,7 +135,7 @@ TEST(GatedMlpKernel, RejectsBadShapesAndActivations) {
   HostTensor gateUp = randomTensor({16, 8}, 3);
   HostTensor down = randomTensor({8, 8}, 4);
   HostTensor badDown = randomTensor({8, 5}, 5);
-  HostTensor y;
+  HostTensor y = makeTensor(DType::F32, {});
 
   Status s = runGatedMlp(activationAttrs(""), x, odd, down, y);
   ASSERT_FALSE(s.ok());

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "core/OpChecks.h"
 #include "cpu/CpuKernels.h"
 #include "cpu/MathUtil.h"
 
@@ -20,60 +21,9 @@ namespace {
 
 enum Operand { kInput = 0, kGateUp = 1, kDown = 2 };
 
-enum class Activation { Silu, Gelu, GeluTanh, Relu };
-
-/// The sizes of one gated MLP: T tokens of H channels, I intermediate
-/// channels, Ho outputs per token.
-struct GatedMlpShape {
-  int64_t tokens = 0, hidden = 0, inter = 0, out = 0;
-  Activation act = Activation::Silu;
-};
-
-Status analyze(KernelContext &ctx, GatedMlpShape &p) {
-  const TensorRef &x = ctx.input(kInput), &gateUp = ctx.input(kGateUp),
-                  &down = ctx.input(kDown);
-  if (!ctx.hasInput(kInput) || !ctx.hasInput(kGateUp) || !ctx.hasInput(kDown))
-    return ctx.error("needs input, w_gate_up and w_down");
-  if (x.shape.rank < 1)
-    return ctx.error("input must have rank 1 or more, got " + x.shape.str());
-  for (const TensorRef *t : {&x, &gateUp, &down})
-    if (!isFloat(t->dtype) || t->dtype != x.dtype)
-      return ctx.error(std::string("input, w_gate_up and w_down must share "
-                                   "one float element type, got ") +
-                       dtypeName(x.dtype) + ", " + dtypeName(gateUp.dtype) +
-                       " and " + dtypeName(down.dtype));
-  p.hidden = x.shape[x.shape.rank - 1];
-  if (gateUp.shape.rank != 2 || gateUp.shape[0] % 2 != 0 ||
-      gateUp.shape[1] != p.hidden)
-    return ctx.error("w_gate_up must have shape [2 * intermediate, hidden] "
-                     "with hidden = " +
-                     std::to_string(p.hidden) + ", got " + gateUp.shape.str());
-  p.inter = gateUp.shape[0] / 2;
-  if (down.shape.rank != 2 || down.shape[1] != p.inter)
-    return ctx.error("w_down must have shape [out, intermediate] with "
-                     "intermediate = " +
-                     std::to_string(p.inter) + ", got " + down.shape.str());
-  p.out = down.shape[0];
-  p.tokens = dimProduct(x.shape, 0, x.shape.rank - 1);
-
-  std::string act = ctx.attrs().getString("activation", "silu");
-  if (act == "silu")
-    p.act = Activation::Silu;
-  else if (act == "gelu")
-    p.act = Activation::Gelu;
-  else if (act == "gelu_tanh")
-    p.act = Activation::GeluTanh;
-  else if (act == "relu")
-    p.act = Activation::Relu;
-  else
-    return ctx.error("unknown activation '" + act +
-                     "' (expected silu, gelu, gelu_tanh or relu)");
-  return okStatus();
-}
-
 Status inferGatedMlp(KernelContext &ctx) {
   GatedMlpShape p;
-  DEEPC_RETURN_IF_ERROR(analyze(ctx, p));
+  DEEPC_RETURN_IF_ERROR(checkGatedMlp(ctx, p));
   Shape out = ctx.input(kInput).shape;
   out.dims[out.rank - 1] = p.out;
   ctx.output(0).shape = out;
@@ -100,7 +50,7 @@ void linear(int64_t rows, int64_t n, int64_t k, const float *a, int64_t lda,
 
 /// Replaces each row's gate half g with act(g) · u, u its up half. The
 /// formulas are the primitive ops' (silu as x / (1 + e^-x)), in f32.
-template <Activation act>
+template <GatedActivation act>
 void gateRows(float *gateUp, int64_t rows, int64_t inter, int threads) {
   const float kSqrtHalf = 0.70710678118654752f;
   const float kSqrt2OverPi = 0.7978845608028654f;
@@ -110,11 +60,11 @@ void gateRows(float *gateUp, int64_t rows, int64_t inter, int threads) {
     const float *u = g + inter;
     for (int64_t i = 0; i < inter; ++i) {
       float x = g[i], a;
-      if constexpr (act == Activation::Silu)
+      if constexpr (act == GatedActivation::Silu)
         a = x / (1.0f + std::exp(-x));
-      else if constexpr (act == Activation::Gelu)
+      else if constexpr (act == GatedActivation::Gelu)
         a = 0.5f * x * (1.0f + std::erf(x * kSqrtHalf));
-      else if constexpr (act == Activation::GeluTanh)
+      else if constexpr (act == GatedActivation::GeluTanh)
         a = 0.5f * x *
             (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
       else
@@ -126,7 +76,7 @@ void gateRows(float *gateUp, int64_t rows, int64_t inter, int threads) {
 
 Status runGatedMlp(KernelContext &ctx) {
   GatedMlpShape p;
-  DEEPC_RETURN_IF_ERROR(analyze(ctx, p));
+  DEEPC_RETURN_IF_ERROR(checkGatedMlp(ctx, p));
   TensorRef &out = ctx.output(0);
   const float *x = f32Values(ctx, ctx.input(kInput));
   const float *gateUpWeight = f32Values(ctx, ctx.input(kGateUp));
@@ -140,17 +90,17 @@ Status runGatedMlp(KernelContext &ctx) {
   linear(p.tokens, 2 * p.inter, p.hidden, x, p.hidden, gateUpWeight, gateUp);
   int threads = threadCount(ctx);
   switch (p.act) {
-  case Activation::Silu:
-    gateRows<Activation::Silu>(gateUp, p.tokens, p.inter, threads);
+  case GatedActivation::Silu:
+    gateRows<GatedActivation::Silu>(gateUp, p.tokens, p.inter, threads);
     break;
-  case Activation::Gelu:
-    gateRows<Activation::Gelu>(gateUp, p.tokens, p.inter, threads);
+  case GatedActivation::Gelu:
+    gateRows<GatedActivation::Gelu>(gateUp, p.tokens, p.inter, threads);
     break;
-  case Activation::GeluTanh:
-    gateRows<Activation::GeluTanh>(gateUp, p.tokens, p.inter, threads);
+  case GatedActivation::GeluTanh:
+    gateRows<GatedActivation::GeluTanh>(gateUp, p.tokens, p.inter, threads);
     break;
-  case Activation::Relu:
-    gateRows<Activation::Relu>(gateUp, p.tokens, p.inter, threads);
+  case GatedActivation::Relu:
+    gateRows<GatedActivation::Relu>(gateUp, p.tokens, p.inter, threads);
     break;
   }
   linear(p.tokens, p.out, p.inter, gateUp, 2 * p.inter, downWeight, y);

@@ -9,6 +9,7 @@
 #ifndef DEEPC_RUNTIME_CPU_MATHUTIL_H
 #define DEEPC_RUNTIME_CPU_MATHUTIL_H
 
+#include "core/ShapeMath.h"
 #include "deepc/rt/Kernel.h"
 
 #include <cmath>
@@ -23,29 +24,18 @@ inline int threadCount(const KernelContext &ctx) {
   return ctx.numThreads > 0 ? ctx.numThreads : omp_get_max_threads();
 }
 
-/// Resolves a possibly negative axis against `rank`; false when out of range.
-inline bool normalizeAxis(int64_t axis, int rank, int &out) {
-  if (axis < -rank || axis >= rank)
-    return false;
-  out = int(axis < 0 ? axis + rank : axis);
-  return true;
-}
+// normalizeAxis(axis, rank, out) and dimProduct, shared with the CUDA host
+// code; the in-place overload below would hide them otherwise.
+using ::deepc::rt::dimProduct;
+using ::deepc::rt::normalizeAxis;
 
-/// The same, in place: `axis` becomes non-negative.
+/// normalizeAxis in place: `axis` becomes non-negative.
 inline bool normalizeAxis(int64_t &axis, int rank) {
   int out;
   if (!normalizeAxis(axis, rank, out))
     return false;
   axis = out;
   return true;
-}
-
-/// Product of dims [begin, end).
-inline int64_t dimProduct(const Shape &s, int begin, int end) {
-  int64_t n = 1;
-  for (int i = begin; i < end; ++i)
-    n *= s.dims[i];
-  return n;
 }
 
 /// Converts `n` elements of float dtype `t` to f32.

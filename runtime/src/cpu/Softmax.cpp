@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "core/SelectionOrder.h"
 #include "cpu/CpuKernels.h"
 #include "cpu/MathUtil.h"
 
@@ -135,19 +136,11 @@ void selectTopK(KernelContext &ctx, const AxisView &v, int64_t k, bool largest,
     for (int64_t l = 0; l < v.lines(); ++l) {
       int64_t base = v.base(l);
       std::iota(order.begin(), order.end(), 0);
-      // NaN sorts as the largest value (as in ONNX Runtime), so it is taken
-      // first when largest and last otherwise.
+      // The order the CUDA kernels select in too (NaN largest, ties to the
+      // lower index).
       auto better = [&](int64_t a, int64_t b) {
-        Key ka = keys[base + a * inner], kb = keys[base + b * inner];
-        bool nanA = ka != ka, nanB = kb != kb;
-        if (nanA || nanB) {
-          if (nanA && nanB)
-            return a < b;
-          return largest ? nanA : nanB;
-        }
-        if (ka != kb)
-          return largest ? ka > kb : ka < kb;
-        return a < b;
+        return selectedBefore(keys[base + a * inner], a, keys[base + b * inner],
+                              b, largest);
       };
       std::partial_sort(order.begin(), order.begin() + k, order.end(), better);
       int64_t outBase = (l / inner) * k * inner + l % inner;

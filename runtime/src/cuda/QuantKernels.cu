@@ -73,7 +73,7 @@ __global__ void dequantizeKernel(QuantArgs a) {
 
 template <bool Quantize> Status quantRun(CudaKernelContext &ctx) {
   QuantArgs a;
-  DEEPC_RETURN_IF_ERROR(planQuantGranularity(ctx, a.g));
+  DEEPC_RETURN_IF_ERROR(checkQuantGranularity(ctx, a.g));
   const TensorRef &in = ctx.input(0), &out = ctx.output(0);
   if (Quantize ? !isQuantStorageType(out.dtype) || !isDeviceFloat(in.dtype)
                : !isQuantStorageType(in.dtype) || !isDeviceFloat(out.dtype))

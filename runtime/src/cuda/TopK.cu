@@ -1,7 +1,7 @@
 //===- TopK.cu - deepc.topk and deepc.argmax on the GPU -------------------===//
 //
-// One block per line (the elements along the axis). The CPU's order
-// (src/cpu/Softmax.cpp, Reduce.cpp) is total: by key, NaN above every
+// One block per line (the elements along the axis). The selection order
+// (core/SelectionOrder.h, the CPU's too) is total: by key, NaN above every
 // number, then by lower index. So the j-th pick of a line is simply the
 // best element strictly below the (j-1)-th pick in that order: each round
 // is one block-wide arg-best over the line, with no marks, no sorting and
@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "core/SelectionOrder.h"
 #include "cuda/CudaKernels.h"
 #include "cuda/DeviceMath.cuh"
 #include "cuda/ExtraKernelPlans.h"
@@ -28,20 +29,6 @@ template <typename Key> struct Candidate {
   int64_t index; // -1: none
 };
 
-/// Whether (ka, a) comes before (kb, b) in the selection order.
-template <typename Key>
-__device__ bool comesFirst(Key ka, int64_t a, Key kb, int64_t b, bool largest) {
-  bool nanA = ka != ka, nanB = kb != kb;
-  if (nanA || nanB) {
-    if (nanA && nanB)
-      return a < b;
-    return largest ? nanA : nanB;
-  }
-  if (ka != kb)
-    return largest ? ka > kb : ka < kb;
-  return a < b;
-}
-
 template <typename Key>
 __device__ Candidate<Key> pick(Candidate<Key> x, Candidate<Key> y,
                                bool largest) {
@@ -49,7 +36,7 @@ __device__ Candidate<Key> pick(Candidate<Key> x, Candidate<Key> y,
     return y;
   if (y.index < 0)
     return x;
-  return comesFirst(x.key, x.index, y.key, y.index, largest) ? x : y;
+  return selectedBefore(x.key, x.index, y.key, y.index, largest) ? x : y;
 }
 
 template <typename Key>
@@ -132,7 +119,7 @@ template <typename Key> __global__ void selectKernel(SelectArgs a) {
       for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
         Key key = loadKey<Key>(a.x, a.xType, base + i * inner);
         if (last.index >= 0 &&
-            !comesFirst(last.key, last.index, key, i, a.largest))
+            !selectedBefore(last.key, last.index, key, i, a.largest))
           continue; // already taken
         Candidate<Key> c{key, i};
         best = pick(best, c, a.largest);

@@ -12,16 +12,10 @@
 #ifndef DEEPC_RUNTIME_CUDA_ATTENTION_ATTENTIONPLAN_H
 #define DEEPC_RUNTIME_CUDA_ATTENTION_ATTENTIONPLAN_H
 
+#include "core/HostDevice.h"
+
 #include <cstddef>
 #include <cstdint>
-
-#ifndef DEEPC_HOST_DEVICE
-#ifdef __CUDACC__
-#define DEEPC_HOST_DEVICE __host__ __device__
-#else
-#define DEEPC_HOST_DEVICE
-#endif
-#endif
 
 namespace deepc::rt::cuda {
 
