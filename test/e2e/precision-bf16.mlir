@@ -46,7 +46,7 @@
 // In the bf16 module norms compute on bf16, the logits are cast back to f32 to
 // be returned, and --report counts the narrowed ops.
 // RUN: deepc %deepc_src_root/test/models/llama/model.onnx --precision=bf16 --emit=deepc --report 2>&1 | FileCheck %s --check-prefix=IR
-// IR-DAG: deepc: report: deepc-set-precision: left 1:
+// IR-DAG: deepc: report: deepc-set-precision: notes 1:
 // IR-DAG: narrowed {{[0-9]+}} op(s) to bf16, kept 0 in f32 by keep-f32
 // IR-DAG: deepc.rms_norm {{.*}} : tensor<?x?x64xbf16>
 // IR-DAG: deepc.cast {{.*}} : tensor<?x?x256xbf16> to tensor<?x?x256xf32>
