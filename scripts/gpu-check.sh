@@ -24,7 +24,9 @@
 #       (/usr/local/cuda/lib64, the nvidia-* pip packages) on
 #       LD_LIBRARY_PATH, runs bench/gpu_run.py --device cuda --check on
 #       every model and data set (fp32: max abs error <= 1e-4 x max(1,
-#       max|expected|); bf16: <= 2e-2 x ...), DeepcCudaGpuTests (one
+#       max|expected|); bf16: <= 2e-2 x ..., MoE models with a TopK
+#       router on a generated data set with routing margins of 0.05, see
+#       test/e2e/precision-bf16.mlir), DeepcCudaGpuTests (one
 #       check), then bench/gpu_bench.py, and
 #       writes DIR/gpu-check.txt (the summary) and DIR/gpu-check.log
 #       (everything). Needs python3 with numpy and onnx. Exits non-zero when
@@ -71,8 +73,12 @@ prepare() {
   [[ -f "$runtime" ]] || { echo "no $runtime: build the deepc_runtime target first" >&2; exit 1; }
   local stage="$bundle.tmp/payload"
   rm -rf "$bundle.tmp" && mkdir -p "$stage"/{bin,lib,models}
+  # onnxruntime (for the routing-margin data sets) is in the project's venv.
+  local py="$root/.venv/bin/python"
+  [[ -x "$py" ]] || py=python3
   local precisions=(fp32)
-  if "$deepc" --help | grep -q -- '--precision'; then precisions+=(bf16); fi
+  # grep reads all of the help (no -q): an early exit would fail the pipe.
+  if "$deepc" --help | grep -- '--precision' >/dev/null; then precisions+=(bf16); fi
   for m in "${models[@]}"; do
     for p in "${precisions[@]}"; do
       local flags=(--target="cuda:$archs")
@@ -85,6 +91,15 @@ prepare() {
     done
     mkdir -p "$stage/models/$m.data"
     cp -r "$root/test/models/$m"/test_data_set_* "$stage/models/$m.data/"
+    # bf16 moves router logits by ~1e-2: a recorded near-tie between two
+    # experts may flip, a discontinuity rather than an accuracy loss. Models
+    # with a TopK router are checked in bf16 on inputs whose every routing
+    # decision has a margin (as test/e2e/precision-bf16.mlir does).
+    if [[ " ${precisions[*]} " == *" bf16 "* ]] &&
+      "$py" "$root/test/e2e/Inputs/routing_margin_data.py" "$root/test/models/$m" \
+        "$stage/models/$m.bf16data/test_data_set_0" >/dev/null 2>&1; then
+      echo "==> $m (bf16): checked on a routing-margin data set"
+    fi
   done
   cp "$runtime" "$stage/lib/"
   # The kernel benchmarks (bench/gpu; CUDA runtime linked statically).
@@ -165,7 +180,9 @@ tarfile.open(sys.argv[1]).extractall(sys.argv[2], **safe)' \
     local name precision m tol
     name="$(basename "$artifact" .deepc)"; m="${name%.*}"; precision="${name##*.}"
     tol=1e-4; [[ "$precision" == bf16 ]] && tol=2e-2
-    for data in "$work/models/$m.data"/test_data_set_*; do
+    local datadir="$work/models/$m.data"
+    if [[ "$precision" == bf16 && -d "$work/models/$m.bf16data" ]]; then datadir="$work/models/$m.bf16data"; fi
+    for data in "$datadir"/test_data_set_*; do
       # A hung kernel costs one model, not the whole lease.
       local cmd=(timeout 300 python3 "$work/bench/gpu_run.py" "$artifact" --lib "$work/lib/libdeepc_runtime.so"
                  --device "$device" --inputs "$data" --check --tolerance "$tol" --bench 10)
