@@ -21,6 +21,9 @@
 #include "deepc/rt/cuda/CudaKernel.h"
 #include "deepc/rt/cuda/CudaLibraries.h"
 
+#include "CudaTestUtil.h"
+#include "KernelTestUtil.h"
+
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
@@ -35,35 +38,16 @@
 
 using namespace deepc::rt;
 using namespace deepc::rt::cuda;
+using deepc::test::haveGpu;
+using deepc::test::HostTensor;
+using deepc::test::makeTensor;
 
 namespace {
 
-bool haveGpu() {
-  int n = 0;
-  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
-}
-
-struct HostTensor {
-  DType dtype = DType::Invalid;
-  Shape shape;
-  std::vector<unsigned char> bytes;
-
-  TensorRef ref() {
-    TensorRef r;
-    r.dtype = dtype;
-    r.shape = shape;
-    r.data = bytes.data();
-    return r;
-  }
-  double at(int64_t i) const { return loadAsDouble(bytes.data(), dtype, i); }
-};
-
+/// Normal(0, 1) values rounded to `t`.
 HostTensor randomTensor(std::mt19937 &rng, DType t, Shape s) {
   std::normal_distribution<double> dist(0.0, 1.0);
-  HostTensor h;
-  h.dtype = t;
-  h.shape = s;
-  h.bytes.resize(size_t(s.numel()) * dtypeSize(t) + 1);
+  HostTensor h = makeTensor(t, s);
   for (int64_t i = 0; i < s.numel(); ++i)
     storeFromDouble(h.bytes.data(), t, i, dist(rng));
   return h;
