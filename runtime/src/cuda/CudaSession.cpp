@@ -174,6 +174,9 @@ struct CudaSession::Impl {
   Status resetDeviceCounters();
   Status collectDeviceCounters();
   Status launchRegion(size_t s, std::vector<TensorRef> &ins, TensorRef &out);
+  /// `step`'s operands on the device (copied there first where needed);
+  /// absent optional ones stay empty.
+  Status deviceOperands(const PlanStep &step, std::vector<TensorRef> &ins);
   Status runFusedEpilogue(size_t matmul, TensorRef &out, bool &fused);
   Status runDeferredMatmul(size_t matmul);
   size_t faultBytes() const {
@@ -427,6 +430,19 @@ Status CudaSession::Impl::launchRegion(size_t s, std::vector<TensorRef> &ins,
 /// The deferred matmul `matmul` and its region (the next step) as one
 /// cuBLASLt call writing `out`, the region's output. Leaves `fused` false,
 /// having launched nothing, when the shapes or cuBLASLt rule it out.
+Status CudaSession::Impl::deviceOperands(const PlanStep &step,
+                                         std::vector<TensorRef> &ins) {
+  ins.assign(step.inputs.size(), TensorRef());
+  for (size_t i = 0; i < ins.size(); ++i) {
+    int id = step.inputs[i];
+    if (id < 0)
+      continue;
+    DEEPC_RETURN_IF_ERROR(ensureDevice(id));
+    ins[i] = values[id].device;
+  }
+  return okStatus();
+}
+
 Status CudaSession::Impl::runFusedEpilogue(size_t matmul, TensorRef &out,
                                            bool &fused) {
   const Plan &plan = model->plan();
@@ -449,14 +465,8 @@ Status CudaSession::Impl::runFusedEpilogue(size_t matmul, TensorRef &out,
   if (!epilogueShapesFit(epilogue, result.shape, out.shape, bias.shape,
                          residual.shape))
     return okStatus();
-  std::vector<TensorRef> ins(step.inputs.size());
-  for (size_t i = 0; i < ins.size(); ++i) {
-    int id = step.inputs[i];
-    if (id < 0)
-      continue;
-    DEEPC_RETURN_IF_ERROR(ensureDevice(id));
-    ins[i] = values[id].device;
-  }
+  std::vector<TensorRef> ins;
+  DEEPC_RETURN_IF_ERROR(deviceOperands(step, ins));
   CudaKernelContext ctx(step, ins.data(), int(ins.size()), &out, 1, stream,
                         *libs, faults + matmul);
   return runMatmulWithEpilogue(ctx, epilogue.activation, bias, residual, fused);
@@ -465,14 +475,8 @@ Status CudaSession::Impl::runFusedEpilogue(size_t matmul, TensorRef &out,
 /// The deferred matmul `matmul` on its own, into its result's buffer.
 Status CudaSession::Impl::runDeferredMatmul(size_t matmul) {
   const PlanStep &step = model->plan().steps[matmul];
-  std::vector<TensorRef> ins(step.inputs.size());
-  for (size_t i = 0; i < ins.size(); ++i) {
-    int id = step.inputs[i];
-    if (id < 0)
-      continue;
-    DEEPC_RETURN_IF_ERROR(ensureDevice(id));
-    ins[i] = values[id].device;
-  }
+  std::vector<TensorRef> ins;
+  DEEPC_RETURN_IF_ERROR(deviceOperands(step, ins));
   ValueState &result = values[step.outputs[0]];
   CudaKernelContext ctx(step, ins.data(), int(ins.size()), &result.device, 1,
                         stream, *libs, faults + matmul);
