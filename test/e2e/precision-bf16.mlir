@@ -60,3 +60,18 @@
 // RUN: deepc-run %t/llama-keep.deepc --inputs %deepc_src_root/test/models/llama/test_data_set_1 --check --tolerance 2e-2 | FileCheck %s
 // RUN: not deepc %deepc_src_root/test/models/llama/model.onnx --precision=fp8 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: deepc: error: --precision must be f32, bf16 or f16, not 'fp8'
+
+// Bad flags: one clear error each, before anything is read or written
+// (MLIR's pass-option parser would never return on a lone '[', so deepc
+// checks the globs itself).
+// RUN: not deepc %deepc_src_root/test/models/llama/model.onnx --precision=fp8 -o %t/bad.deepc 2>&1 | FileCheck %s --check-prefix=BAD-PRECISION
+// BAD-PRECISION: deepc: error: --precision must be f32, bf16 or f16, not 'fp8'
+// RUN: not deepc %deepc_src_root/test/models/llama/model.onnx --precision-keep-f32='*lm_head*' -o %t/bad.deepc 2>&1 | FileCheck %s --check-prefix=KEEP-ALONE
+// KEEP-ALONE: deepc: error: --precision-keep-f32 needs --precision=bf16 or f16
+// RUN: not deepc %deepc_src_root/test/models/llama/model.onnx --precision=bf16 --precision-keep-f32='[' -o %t/bad.deepc 2>&1 | FileCheck %s --check-prefix=UNMATCHED
+// UNMATCHED: deepc: error: --precision-keep-f32 glob '[' is invalid: invalid glob pattern, unmatched '['
+// RUN: not deepc %deepc_src_root/test/models/llama/model.onnx --precision=bf16 --precision-keep-f32='a]' -o %t/bad.deepc 2>&1 | FileCheck %s --check-prefix=UNBALANCED
+// UNBALANCED: deepc: error: --precision-keep-f32 glob 'a]' has unbalanced brackets
+// RUN: not deepc %deepc_src_root/test/models/llama/model.onnx --precision=bf16 --precision-keep-f32='a{b,c}' -o %t/bad.deepc 2>&1 | FileCheck %s --check-prefix=BRACES
+// BRACES: deepc: error: --precision-keep-f32 glob 'a{b' may not hold braces, blanks or quotes
+// RUN: not test -e %t/bad.deepc

@@ -49,6 +49,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/GlobPattern.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -521,6 +522,37 @@ std::string withMoeCapacity(StringRef text) {
       .str();
 }
 
+/// What is wrong with --precision-keep-f32, or "". The globs travel as a
+/// pass option, whose parser cannot take braces, blanks or an unbalanced
+/// bracket (MLIR's never returns on a lone '['): each is checked here.
+std::string checkKeepF32Globs() {
+  if (precisionKeepF32.empty())
+    return "";
+  if (precision == "f32")
+    return "--precision-keep-f32 needs --precision=bf16 or f16";
+  SmallVector<StringRef> globs;
+  StringRef(precisionKeepF32).split(globs, ',');
+  for (StringRef glob : globs) {
+    if (glob.empty())
+      return "--precision-keep-f32 has an empty glob in '" + precisionKeepF32 +
+             "'";
+    if (glob.find_first_of("{} \t\n\"'") != StringRef::npos)
+      return "--precision-keep-f32 glob '" + glob.str() +
+             "' may not hold braces, blanks or quotes";
+    if (llvm::Expected<llvm::GlobPattern> pattern =
+            llvm::GlobPattern::create(glob);
+        !pattern)
+      return "--precision-keep-f32 glob '" + glob.str() +
+             "' is invalid: " + llvm::toString(pattern.takeError());
+    // GlobPattern accepts a ']' with no '[' as a literal; the pass-option
+    // parser does not.
+    if (glob.count('[') != glob.count(']'))
+      return "--precision-keep-f32 glob '" + glob.str() +
+             "' has unbalanced brackets";
+  }
+  return "";
+}
+
 /// Whether --precision asks for deepc-set-precision.
 bool setsPrecision() { return precision != "f32"; }
 
@@ -733,6 +765,8 @@ int main(int argc, char **argv) {
   if (precision != "f32" && precision != "bf16" && precision != "f16")
     return fail("--precision must be f32, bf16 or f16, not '" + precision +
                 "'");
+  if (std::string error = checkKeepF32Globs(); !error.empty())
+    return fail(error);
   if (cpuKind != "native" && cpuKind != "generic")
     return fail("--cpu must be native or generic, not '" + cpuKind + "'");
 
