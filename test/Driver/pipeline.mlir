@@ -36,6 +36,11 @@
 // BAD: deepc: error: invalid --pipeline 'builtin.module(no-such-pass)': 'no-such-pass' does not refer to a registered pass or pass pipeline
 // BAD-EMPTY:
 
+// A list option left open would hang MLIR's parser: refused first.
+// RUN: not deepc %S/../Import/Inputs/unsorted.onnx --emit=deepc \
+// RUN:   --pipeline='builtin.module(deepc-set-precision{precision=bf16 keep-f32=[})' 2>&1 | FileCheck %s --check-prefix=OPEN
+// OPEN: deepc: error: invalid --pipeline 'builtin.module(deepc-set-precision{precision=bf16 keep-f32=[})': its '[' and ']' do not pair up
+
 // RUN: not deepc %S/../Import/Inputs/unsorted.onnx --emit=deepc \
 // RUN:   --pipeline='func.func(cse)' 2>&1 | FileCheck %s --check-prefix=ANCHOR
 // ANCHOR: deepc: error: --pipeline must be anchored on builtin.module, as in 'builtin.module(cse)', not on 'func.func'

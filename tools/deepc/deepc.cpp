@@ -594,6 +594,13 @@ LogicalResult runPassPipeline(ModuleOp module, MLIRContext &context,
                       : hasOnnxOps          ? StringRef(kDefaultPipeline)
                                             : StringRef("builtin.module()")));
   StringRef text = fullText;
+  // MLIR 19's parser never returns from a list option with a '[' left
+  // open: an unbalanced text is refused before it gets there.
+  if (text.count('[') != text.count(']')) {
+    fail("invalid --pipeline '" + passPipeline +
+         "': its '[' and ']' do not pair up");
+    return failure();
+  }
   std::string parseError;
   llvm::raw_string_ostream errorStream(parseError);
   FailureOr<OpPassManager> parsed = parsePassPipeline(text, errorStream);
