@@ -215,9 +215,7 @@ void assignArenaOffsets(Plan &plan) {
   // chain's first step to its last, so that no result takes the slot of
   // an operand another block still reads.
   for (size_t head = 0; head < plan.steps.size();) {
-    size_t end = head;
-    while (plan.steps[end].epilogue && end + 1 < plan.steps.size())
-      ++end;
+    size_t end = epilogueChainEnd(plan, head);
     for (size_t s = head; s <= end; ++s) {
       const PlanStep &step = plan.steps[s];
       for (int id : step.outputs) {

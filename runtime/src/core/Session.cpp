@@ -208,9 +208,7 @@ Status Session::run() {
   // A step with an epilogue runs with the steps after it as one chain
   // (core/Epilogue.h); the profile counts the chain under its head.
   for (size_t s = 0; s < plan.steps.size();) {
-    size_t last = s;
-    while (plan.steps[last].epilogue && last + 1 < plan.steps.size())
-      ++last;
+    size_t last = epilogueChainEnd(plan, s);
     auto start = std::chrono::steady_clock::now();
     DEEPC_RETURN_IF_ERROR(last == s ? runStep(s) : runChain(s, last));
     if (profile_)

@@ -129,6 +129,16 @@ struct Plan {
   std::string codeLibrary;
 };
 
+/// The last step of the epilogue chain that starts at step `head` (`head`
+/// itself when it has no epilogue): every step with `epilogue` runs with
+/// the one after it.
+inline size_t epilogueChainEnd(const Plan &plan, size_t head) {
+  size_t last = head;
+  while (plan.steps[last].epilogue && last + 1 < plan.steps.size())
+    ++last;
+  return last;
+}
+
 json::Value planToJson(const Plan &plan);
 /// Reads and validates a plan: every value id in range, steps only reading
 /// values defined before them, arena slots inside arenaBytes, constants
