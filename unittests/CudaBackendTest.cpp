@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "deepc/rt/cuda/CudaBackend.h"
+#include "ArtifactDir.h"
 #include "deepc/rt/Artifact.h"
 #include "deepc/rt/Executor.h"
 #include "deepc/rt/Kernel.h"
@@ -31,31 +32,13 @@
 using namespace deepc::rt;
 using namespace deepc::rt::cuda;
 
+using deepc::test::ArtifactDir;
+
 namespace {
 
 //===----------------------------------------------------------------------===//
 // Building plans and artifacts
 //===----------------------------------------------------------------------===//
-
-class ArtifactDir {
-public:
-  ArtifactDir() {
-    char tmpl[] = "/tmp/deepc-cuda-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~ArtifactDir() {
-    for (const char *f : {"manifest.json", "plan.json", "weights.bin"})
-      std::remove((path_ + "/" + f).c_str());
-    rmdir(path_.c_str());
-  }
-  const std::string &path() const { return path_; }
-  void writeFile(const std::string &name, const std::string &bytes) const {
-    std::ofstream(path_ + "/" + name, std::ios::binary) << bytes;
-  }
-
-private:
-  std::string path_;
-};
 
 /// A plan under construction: values, steps and weights in one place.
 struct PlanBuilder {
@@ -178,7 +161,7 @@ TEST(CudaBackend, RefusesToStartWithoutAGpu) {
   b.step("deepc.softmax", {x}, {y}).attrs["axis"] = json::Value(int64_t(-1));
   b.output("y", y);
   b.finish();
-  ArtifactDir dir;
+  ArtifactDir dir("cuda");
   b.write(dir);
   std::shared_ptr<Model> model;
   Status loaded = Model::load(dir.path(), cpuKernels(), model);
@@ -610,7 +593,7 @@ void expectSameOutputs(Session &cpu, CudaSession &gpu, std::vector<float> &x) {
 
 void runBoth(bool hostStep, int runs, CudaRunStats &stats) {
   PlanBuilder b = corePlan(hostStep);
-  ArtifactDir dir;
+  ArtifactDir dir("cuda");
   b.write(dir);
   std::shared_ptr<Model> model;
   Status loaded = Model::load(dir.path(), cpuKernels(), model);
@@ -666,7 +649,7 @@ TEST(CudaBackendOnGpu, FixedShapesAreCapturedAndReplayed) {
 
 /// A loaded one-softmax artifact whose manifest names `target`.
 struct SoftmaxArtifact {
-  ArtifactDir dir;
+  ArtifactDir dir{"cuda"};
   deepc_model model = nullptr;
   explicit SoftmaxArtifact(const std::string &target) {
     PlanBuilder b;

@@ -21,6 +21,7 @@
 #include "deepc/rt/cuda/CudaKernel.h"
 #include "deepc/rt/cuda/CudaLibraries.h"
 
+#include "ArtifactDir.h"
 #include "CudaTestUtil.h"
 #include "KernelTestUtil.h"
 
@@ -328,22 +329,18 @@ TEST(CudaEpilogueOnGpu, SessionRunsThePairAsOneGemm) {
   // Marked after sizing, as deepc does for CUDA: the result keeps a slot.
   plan.steps[0].epilogue = true;
 
-  char tmpl[] = "/tmp/deepc-epilogue-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
+  deepc::test::ArtifactDir dir("cuda-epilogue");
   Manifest m;
   m.deepcVersion = "test";
   m.target = "cuda";
   m.weightsBytes = plan.weightsBytes;
   m.inputs.push_back({"x", DType::F32, {M, K}, {"", ""}});
   m.outputs.push_back({"y", DType::F32, {M, N}, {"", ""}});
-  std::ofstream(dir + "/manifest.json") << json::write(manifestToJson(m), true);
-  std::ofstream(dir + "/plan.json") << json::write(planToJson(plan), true);
-  std::ofstream(dir + "/weights.bin", std::ios::binary) << weights;
+  dir.writeFile("manifest.json", json::write(manifestToJson(m), true));
+  dir.writeFile("plan.json", json::write(planToJson(plan), true));
+  dir.writeFile("weights.bin", weights);
   std::shared_ptr<Model> model;
-  Status loaded = Model::load(dir, cpuKernels(), model);
-  for (const char *f : {"manifest.json", "plan.json", "weights.bin"})
-    std::remove((dir + "/" + f).c_str());
-  rmdir(dir.c_str());
+  Status loaded = Model::load(dir.path(), cpuKernels(), model);
   ASSERT_TRUE(loaded.ok()) << loaded.message();
 
   std::unique_ptr<Session> cpu;

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ArtifactDir.h"
 #include "deepc/rt/Artifact.h"
 #include "deepc/rt/Executor.h"
 #include "deepc/rt/Plan.h"
@@ -31,28 +32,9 @@
 
 using namespace deepc::rt;
 
+using deepc::test::ArtifactDir;
+
 namespace {
-
-/// A temporary artifact directory, removed with its files at the end.
-class ArtifactDir {
-public:
-  ArtifactDir() {
-    char tmpl[] = "/tmp/deepc-epilogue-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~ArtifactDir() {
-    for (const char *f : {"manifest.json", "plan.json", "weights.bin"})
-      std::remove((path_ + "/" + f).c_str());
-    rmdir(path_.c_str());
-  }
-  const std::string &path() const { return path_; }
-  void writeFile(const std::string &name, const std::string &bytes) const {
-    std::ofstream(path_ + "/" + name, std::ios::binary) << bytes;
-  }
-
-private:
-  std::string path_;
-};
 
 PlanValue value(std::vector<int64_t> dims, ValueKind kind, std::string name) {
   PlanValue v;
@@ -149,7 +131,7 @@ struct RunResult {
 RunResult run(const Plan &plan, std::vector<std::vector<float>> &inputs,
               int threads) {
   RunResult result;
-  ArtifactDir dir;
+  ArtifactDir dir("epilogue");
   writeArtifact(dir, plan);
   std::shared_ptr<Model> model;
   Status loaded = Model::load(dir.path(), cpuKernels(), model);

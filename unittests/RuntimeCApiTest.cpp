@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ArtifactDir.h"
 #include "deepc/rt/Artifact.h"
 #include "deepc/rt/Kernel.h"
 #include "deepc/rt/Plan.h"
@@ -21,28 +22,9 @@
 
 using namespace deepc::rt;
 
+using deepc::test::ArtifactDir;
+
 namespace {
-
-/// A temporary artifact directory, removed with its files at the end.
-class ArtifactDir {
-public:
-  ArtifactDir() {
-    char tmpl[] = "/tmp/deepc-capi-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~ArtifactDir() {
-    for (const char *f : {"manifest.json", "plan.json", "weights.bin"})
-      std::remove((path_ + "/" + f).c_str());
-    rmdir(path_.c_str());
-  }
-  const std::string &path() const { return path_; }
-  void writeFile(const std::string &name, const std::string &bytes) const {
-    std::ofstream(path_ + "/" + name, std::ios::binary) << bytes;
-  }
-
-private:
-  std::string path_;
-};
 
 ManifestTensor tensor(const std::string &name, DType dtype,
                       std::vector<int64_t> dims,
@@ -135,7 +117,7 @@ deepc_tensor_view view(void *data, deepc_dtype dtype,
 }
 
 TEST(RuntimeCApi, RunsInterpretedRegions) {
-  ArtifactDir dir;
+  ArtifactDir dir("capi");
   std::string weights;
   writeArtifact(dir, regionPlan(weights), weights);
 
@@ -190,7 +172,7 @@ TEST(RuntimeCApi, RunsInterpretedRegions) {
 }
 
 TEST(RuntimeCApi, CppWrapper) {
-  ArtifactDir dir;
+  ArtifactDir dir("capi");
   std::string weights;
   writeArtifact(dir, regionPlan(weights), weights);
   deepc::Model model;
@@ -230,7 +212,7 @@ TEST(RuntimeCApi, AliasStepsShareTheBuffer) {
   std::string weights(reinterpret_cast<const char *>(shape), sizeof(shape));
   weights.resize(64, '\0');
   plan.weightsBytes = weights.size();
-  ArtifactDir dir;
+  ArtifactDir dir("capi");
   writeArtifact(dir, plan, weights);
 
   deepc::Model model;
@@ -270,7 +252,7 @@ TEST(RuntimeCApi, DynamicOutputsGrow) {
   std::string weights(reinterpret_cast<const char *>(w), sizeof(w));
   weights.resize(64, '\0');
   plan.weightsBytes = weights.size();
-  ArtifactDir dir;
+  ArtifactDir dir("capi");
   writeArtifact(dir, plan, weights);
 
   deepc::Model model;
@@ -303,7 +285,7 @@ TEST(RuntimeCApi, SlotTooSmallIsOutOfRange) {
   std::string weights;
   Plan plan = regionPlan(weights);
   plan.values[2].capacity = 64; // room for seq <= 4 only
-  ArtifactDir dir;
+  ArtifactDir dir("capi");
   writeArtifact(dir, plan, weights);
   deepc::Model model;
   ASSERT_TRUE(deepc::Model::load(dir.path().c_str(), model).ok());
@@ -365,7 +347,7 @@ TEST(RuntimeCApi, LoadErrorsNameTheFile) {
   std::string weights;
   Plan plan = regionPlan(weights);
   {
-    ArtifactDir dir;
+    ArtifactDir dir("capi");
     writeArtifact(dir, plan, weights);
     dir.writeFile("manifest.json", "{\"format\": \"deepc-artifact\",\n  oops}");
     EXPECT_EQ(codeOf(deepc_model_load(dir.path().c_str(), &model), &msg),
@@ -373,14 +355,14 @@ TEST(RuntimeCApi, LoadErrorsNameTheFile) {
     EXPECT_NE(msg.find("manifest.json:2:3"), std::string::npos) << msg;
   }
   {
-    ArtifactDir dir;
+    ArtifactDir dir("capi");
     writeArtifact(dir, plan, weights.substr(0, 60));
     EXPECT_EQ(codeOf(deepc_model_load(dir.path().c_str(), &model), &msg),
               DEEPC_CORRUPT_ARTIFACT);
     EXPECT_NE(msg.find("weights.bin is 60 bytes"), std::string::npos) << msg;
   }
   {
-    ArtifactDir dir;
+    ArtifactDir dir("capi");
     Plan bad = plan;
     PlanStep step = bad.steps[0];
     step.op = "deepc.frobnicate";
@@ -395,7 +377,7 @@ TEST(RuntimeCApi, LoadErrorsNameTheFile) {
         << msg;
   }
   {
-    ArtifactDir dir;
+    ArtifactDir dir("capi");
     Plan bad = plan;
     bad.codeLibrary = "model.so";
     writeArtifact(dir, bad, weights);
@@ -407,7 +389,7 @@ TEST(RuntimeCApi, LoadErrorsNameTheFile) {
 }
 
 TEST(RuntimeCApi, BindAndRunErrors) {
-  ArtifactDir dir;
+  ArtifactDir dir("capi");
   std::string weights;
   writeArtifact(dir, regionPlan(weights), weights);
   deepc::Model model;

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ArtifactDir.h"
 #include "deepc/rt/Artifact.h"
 #include "deepc/rt/Kernel.h"
 #include "deepc/rt/Plan.h"
@@ -26,6 +27,8 @@
 #include <vector>
 
 using namespace deepc::rt;
+
+using deepc::test::ArtifactDir;
 
 namespace {
 
@@ -132,28 +135,6 @@ TEST(RuntimeCounter, MoeKernelWithoutCapacityReportsNothing) {
 // Through the C API, on a hand-made artifact
 //===----------------------------------------------------------------------===//
 
-/// A temporary artifact directory, removed with its files at the end.
-class ArtifactDir {
-public:
-  ArtifactDir() {
-    char tmpl[] = "/tmp/deepc-counter-XXXXXX";
-    const char *made = mkdtemp(tmpl);
-    path_ = made ? made : "";
-  }
-  ~ArtifactDir() {
-    for (const char *f : {"manifest.json", "plan.json", "weights.bin"})
-      std::remove((path_ + "/" + f).c_str());
-    rmdir(path_.c_str());
-  }
-  const std::string &path() const { return path_; }
-  void writeFile(const std::string &name, const std::string &bytes) const {
-    std::ofstream(path_ + "/" + name, std::ios::binary) << bytes;
-  }
-
-private:
-  std::string path_;
-};
-
 PlanValue value(std::vector<int64_t> dims, ValueKind kind) {
   PlanValue v;
   v.dtype = DType::F32;
@@ -220,7 +201,7 @@ deepc_status_code codeOf(deepc_status s) {
 }
 
 TEST(RuntimeCounter, SessionReportsDropsOfTheLastRun) {
-  ArtifactDir dir;
+  ArtifactDir dir("counter");
   writeMoeArtifact(dir, /*factor=*/0.5);
   deepc::Model model;
   deepc::Error e = deepc::Model::load(dir.path().c_str(), model);
@@ -275,7 +256,7 @@ TEST(RuntimeCounter, SessionReportsDropsOfTheLastRun) {
 }
 
 TEST(RuntimeCounter, NoCapacityNoCounters) {
-  ArtifactDir dir;
+  ArtifactDir dir("counter");
   writeMoeArtifact(dir, /*factor=*/0.0);
   deepc::Model model;
   deepc::Error e = deepc::Model::load(dir.path().c_str(), model);
